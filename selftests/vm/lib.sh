@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the VM harness: where caches live and which kernels exist.
+# Sourced, never run.
+
+HCX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HCX_CACHE=${HCX_CACHE:-/var/cache/hcxrepl}
+
+die() {
+	echo "$(basename "$0"): $*" >&2
+	exit 1
+}
+
+# debian_kver SERIES: the newest installed Debian kernel of SERIES (6.1 or
+# 6.12) that has both its image and its headers.
+debian_kver() {
+	local series=$1 pattern v best=
+	case $series in
+	6.1) pattern='6.1.0-*-amd64' ;;
+	6.12) pattern='6.12.*+deb12-amd64' ;;
+	*) die "unknown kernel series '$series' (want 6.1 or 6.12)" ;;
+	esac
+	for v in $(cd /lib/modules 2>/dev/null && ls -d $pattern 2>/dev/null | sort -V); do
+		[ -f "/boot/vmlinuz-$v" ] && [ -e "/lib/modules/$v/build/Makefile" ] && best=$v
+	done
+	[ -n "$best" ] || die "no Debian $series kernel with headers installed (run selftests/vm/deps.sh)"
+	echo "$best"
+}
+
+# source_tree SERIES: an unpacked copy of Debian's linux-source-SERIES in
+# the cache, keyed by the package version.
+source_tree() {
+	local series=$1 ver dir
+	ver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null) ||
+		die "linux-source-$series is not installed"
+	dir=$HCX_CACHE/src/linux-source-$series-$ver
+	if [ ! -f "$dir/.unpacked" ]; then
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		tar -xf "/usr/src/linux-source-$series.tar.xz" -C "$dir.tmp" --strip-components=1 ||
+			die "cannot unpack linux-source-$series"
+		touch "$dir.tmp/.unpacked"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# debug_kernel_dir: the build directory of the debug/KUnit kernel, keyed by
+# the source version and the configuration it is built from.  Bump
+# HCX_DEBUG_RECIPE when build-debug-kernel.sh changes what it builds.
+HCX_DEBUG_RECIPE=1
+debug_kernel_dir() {
+	local ver key
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
+		die "linux-source-6.1 is not installed"
+	key=$({ echo "recipe $HCX_DEBUG_RECIPE"; cat "$HCX_TOP/selftests/vm/debug.config"; } |
+		sha256sum | cut -c1-12)
+	echo "$HCX_CACHE/kernels/6.1-$ver-debug-$key"
+}

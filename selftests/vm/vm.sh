@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vm.sh [OPTIONS] -- COMMAND [ARG...]
+#
+# Boot a kernel under qemu-system-x86_64 (TCG, -cpu max) with this machine's
+# root read-only over 9p under a tmpfs overlay, run COMMAND as root in the
+# current directory, print its output and exit with its status.
+#
+#   --kernel K     6.1, 6.12 (the newest installed Debian kernel of that
+#                  series) or debug (the KUnit/debug kernel); default 6.1
+#   --cpus N       vCPUs (default 2)          --mem SIZE   memory (default 1G)
+#   --timeout S    seconds before the VM is killed (default 600)
+#   --out DIR      keep console log, output and dmesg in DIR
+#   --name NAME    hostname in the VM
+#   --disk FILE    attach FILE as a virtio disk (/dev/vda)
+#   --net MODE     listen:PORT or connect:PORT: a virtio NIC joined to another
+#                  VM through a QEMU socket netdev on loopback
+#   --mac MAC      MAC address of that NIC
+#
+# Exit status: COMMAND's, or 124 on timeout, or 125 when the VM died or the
+# kernel log has a checker report (the console log is kept and named).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= net= mac=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
+	--net) net=$2; shift 2 ;;
+	--mac) mac=$2; shift 2 ;;
+	--) shift; break ;;
+	*) die "unknown option '$1'" ;;
+	esac
+done
+[ $# -gt 0 ] || die "no command given (vm.sh [OPTIONS] -- COMMAND)"
+
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init"
+case $kernel in
+debug)
+	kdir=$(debug_kernel_dir)
+	[ -f "$kdir/.built" ] || die "the debug kernel is not built (selftests/vm/build-debug-kernel.sh)"
+	kver=$(cat "$kdir/include/config/kernel.release")
+	image=$kdir/arch/x86/boot/bzImage
+	append="$append panic_on_warn=1"
+	;;
+*)
+	kver=$(debian_kver "$kernel")
+	image=/boot/vmlinuz-$kver
+	;;
+esac
+
+keep=1
+if [ -z "$out" ]; then
+	out=$(mktemp -d /tmp/hcxvm.XXXXXX)
+	keep=0
+fi
+mkdir -p "$out"
+rm -f "$out/rc" "$out/output" "$out/dmesg" "$out/kmemleak" "$out/console.log"
+printf '%q ' "$@" >"$out/cmd"
+pwd >"$out/cwd"
+echo "$name" >"$out/hostname"
+
+initrd=$HCX_CACHE/initramfs/$kver.cpio.gz
+mkdir -p "$(dirname "$initrd")"
+if [ ! -f "$initrd" ] || [ "$HCX_TOP/selftests/vm/mkinitramfs.sh" -nt "$initrd" ] ||
+   [ "$HCX_TOP/selftests/vm/initramfs-init" -nt "$initrd" ]; then
+	"$HCX_TOP/selftests/vm/mkinitramfs.sh" "$kver" "$initrd"
+fi
+
+args=(-accel tcg -machine q35 -cpu max -smp "$cpus" -m "$mem"
+	-display none -monitor none -no-reboot -nodefaults
+	-serial "file:$out/console.log"
+	-kernel "$image" -initrd "$initrd" -append "$append"
+	-device virtio-rng-pci
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$out,mount_tag=hcxout,security_model=none")
+[ -z "$disk" ] || args+=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
+case $net in
+"") ;;
+listen:* | connect:*)
+	args+=(-netdev "socket,id=link0,${net%%:*}=127.0.0.1:${net#*:}"
+		-device "virtio-net-pci,netdev=link0${mac:+,mac=$mac}")
+	;;
+*) die "--net wants listen:PORT or connect:PORT, not '$net'" ;;
+esac
+
+status=0
+timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null || status=$?
+[ ! -f "$out/output" ] || cat "$out/output"
+
+if [ -f "$out/rc" ]; then
+	rc=$(cat "$out/rc")
+elif [ "$status" = 124 ] || [ "$status" = 137 ]; then
+	echo "vm.sh: $kver timed out after ${timeout}s" >&2
+	rc=124
+else
+	echo "vm.sh: $kver died before the command finished (qemu status $status)" >&2
+	rc=125
+fi
+if [ "$rc" != 0 ]; then
+	echo "vm.sh: console log: $out/console.log; last lines:" >&2
+	tail -n 40 "$out/console.log" >&2 || true
+elif [ "$keep" = 0 ]; then
+	rm -rf "$out"
+fi
+exit "$rc"
