@@ -22,7 +22,7 @@ cp "$HCX_TOP/$spec" "$work/$spec"
 cp "$HCX_TOP/MAINTAINERS" "$work/"
 
 gen() {
-	python3 "$ynl/ynl-gen-c.py" --spec "$work/$spec" "$@"
+	/usr/bin/python3 "$ynl/ynl-gen-c.py" --spec "$work/$spec" "$@"
 }
 mkdir -p "$work/out"
 gen --mode uapi --header -o "$work/out/hcxrepl.h"

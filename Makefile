@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 module and CLI, for the running kernel
+# make KVER=V | KDIR=D module for kernel V, or for the build tree D
+# make install         module (with depmod) and CLI; DESTDIR, PREFIX
+# make check           everything, in VMs booting Debian's kernels
+# make demo            the main job in a VM
+# make bench           performance against peers measured in the same run
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+VERSION := $(shell cat VERSION)
+
+all: module cli
+
+module:
+	@test -e $(KDIR)/Makefile || { echo "make: no kernel build tree in $(KDIR): install linux-headers-$(KVER), or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+cli:
+	$(MAKE) -C userspace HCXREPL_VERSION=$(VERSION)
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/hcxrepl.ko*
+	-depmod -a $(KVER)
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX)
+
+check:
+	selftests/run.sh
+
+demo:
+	selftests/demo.sh
+
+bench:
+	@echo "make bench: no benchmark yet; the interconnect issue adds the first" >&2; exit 1
+
+deps:
+	selftests/vm/deps.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	rm -rf build
+
+.PHONY: all module cli install uninstall check demo bench deps clean

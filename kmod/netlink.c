@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "hcxrepl" generic-netlink family: configuration and state of
+ * interconnect devices, their peer, and replicated disks.
+ *
+ * The attribute policies and the operation table are generated from
+ * Documentation/netlink/specs/hcxrepl.yaml into netlink_gen.c; this file
+ * registers the family and implements the handlers.
+ *
+ * Locking: handlers run in parallel (parallel_ops).  A handler that works
+ * on one device holds a reference to its netdevice and takes its
+ * conf_lock; the device dump walks the namespace's devices under RTNL and
+ * takes each conf_lock inside it (RTNL, then conf_lock).
+ */
+
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "device.h"
+#include "netlink.h"
+#include "netlink_gen.h"
+
+/*
+ * The generator keeps the multicast group table static, for families whose
+ * genl_family it also generates.  A genetlink-legacy family (6.1 has no
+ * split ops) registers its genl_family here, so the table must be in this
+ * translation unit: include the generated source rather than link it.
+ */
+#include "netlink_gen.c"
+
+static struct genl_family hcx_genl_family;
+
+/* A reference to the hcxrepl device that ATTRS names, or an extack error. */
+static struct hcx_device *hcx_device_from_attrs(struct net *net,
+						struct nlattr **attrs,
+						struct netlink_ext_ack *extack)
+{
+	struct nlattr *ifindex = attrs[HCXREPL_A_DEVICE_IFINDEX];
+	struct nlattr *ifname = attrs[HCXREPL_A_DEVICE_IFNAME];
+	struct net_device *dev;
+
+	if (!ifindex && !ifname) {
+		NL_SET_ERR_MSG(extack, "Name the device with ifindex or ifname");
+		return ERR_PTR(-EINVAL);
+	}
+	if (ifindex)
+		dev = dev_get_by_index(net, nla_get_u32(ifindex));
+	else
+		dev = dev_get_by_name(net, nla_data(ifname));
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, ifindex ?: ifname,
+				    "No such device");
+		return ERR_PTR(-ENODEV);
+	}
+	if (ifindex && ifname && nla_strcmp(ifname, dev->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, ifname,
+				    "ifindex and ifname name different devices");
+		dev_put(dev);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!hcx_is_device(dev)) {
+		NL_SET_ERR_MSG_ATTR(extack, ifindex ?: ifname,
+				    "Not an hcxrepl device");
+		dev_put(dev);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return netdev_priv(dev);
+}
+
+static void hcx_device_put(struct hcx_device *hcx)
+{
+	dev_put(hcx->dev);
+}
+
+static int hcx_put_drop_stats(struct sk_buff *skb, struct hcx_device *hcx)
+{
+	static const struct {
+		enum hcx_drop_reason reason;
+		int attr;
+	} map[] = {
+		{ HCX_DROP_RX_BAD_AUTH, HCXREPL_A_DEVICE_STATS_RX_BAD_AUTH },
+		{ HCX_DROP_RX_REPLAY, HCXREPL_A_DEVICE_STATS_RX_REPLAY },
+		{ HCX_DROP_RX_UNKNOWN_SESSION,
+		  HCXREPL_A_DEVICE_STATS_RX_UNKNOWN_SESSION },
+		{ HCX_DROP_RX_MALFORMED, HCXREPL_A_DEVICE_STATS_RX_MALFORMED },
+		{ HCX_DROP_RX_OVERSIZED, HCXREPL_A_DEVICE_STATS_RX_OVERSIZED },
+		{ HCX_DROP_RX_HANDSHAKE_RATELIMITED,
+		  HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_RATELIMITED },
+		{ HCX_DROP_TX_NO_SESSION, HCXREPL_A_DEVICE_STATS_TX_NO_SESSION },
+		{ HCX_DROP_TX_OVERSIZED, HCXREPL_A_DEVICE_STATS_TX_OVERSIZED },
+	};
+	struct nlattr *nest;
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(map) != HCX_DROP_MAX);
+
+	nest = nla_nest_start(skb, HCXREPL_A_DEVICE_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (nla_put_u64_64bit(skb, map[i].attr,
+				      hcx_drop_read(&hcx->drops, map[i].reason),
+				      HCXREPL_A_DEVICE_STATS_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Fill one device message; the caller holds a reference to the device. */
+static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
+			   bool secrets)
+{
+	int ret = -EMSGSIZE;
+
+	mutex_lock(&hcx->conf_lock);
+	if (nla_put_u32(skb, HCXREPL_A_DEVICE_IFINDEX, hcx->dev->ifindex) ||
+	    nla_put_string(skb, HCXREPL_A_DEVICE_IFNAME, hcx->dev->name) ||
+	    nla_put_u16(skb, HCXREPL_A_DEVICE_LISTEN_PORT, hcx->listen_port))
+		goto out;
+	if (hcx->has_identity) {
+		if (nla_put(skb, HCXREPL_A_DEVICE_PUBLIC_KEY, HCXREPL_KEY_LEN,
+			    hcx->public_key))
+			goto out;
+		if (secrets && nla_put(skb, HCXREPL_A_DEVICE_PRIVATE_KEY,
+				       HCXREPL_KEY_LEN, hcx->private_key))
+			goto out;
+	}
+	ret = hcx_put_drop_stats(skb, hcx);
+out:
+	mutex_unlock(&hcx->conf_lock);
+	return ret;
+}
+
+int hcxrepl_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	bool secrets = nla_get_flag(info->attrs[HCXREPL_A_DEVICE_SECRETS]);
+	struct hcx_device *hcx;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	hcx = hcx_device_from_attrs(genl_info_net(info), info->attrs,
+				    info->extack);
+	if (IS_ERR(hcx))
+		return PTR_ERR(hcx);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	hdr = genlmsg_put_reply(msg, info, &hcx_genl_family, 0,
+				HCXREPL_CMD_DEV_GET);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out_free;
+	}
+	ret = hcx_fill_device(msg, hcx, secrets);
+	if (ret)
+		goto out_free;
+	genlmsg_end(msg, hdr);
+	hcx_device_put(hcx);
+	return genlmsg_reply(msg, info);
+
+out_free:
+	nlmsg_free(msg);
+out_put:
+	hcx_device_put(hcx);
+	return ret;
+}
+
+/*
+ * The dump cursor is the position among the namespace's hcxrepl devices
+ * (cb->args[0]); a device added or removed between two parts of the dump
+ * changes dev_base_seq and marks the dump NLM_F_DUMP_INTR.
+ */
+int hcxrepl_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = hcx_dump_attrs(cb);
+	bool secrets = nla_get_flag(attrs[HCXREPL_A_DEVICE_SECRETS]);
+	struct net *net = sock_net(skb->sk);
+	long skip = cb->args[0], idx = 0;
+	struct net_device *dev;
+	int ret = 0;
+
+	if (attrs[HCXREPL_A_DEVICE_IFINDEX] || attrs[HCXREPL_A_DEVICE_IFNAME]) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "A dump lists every device; get one without NLM_F_DUMP");
+		return -EINVAL;
+	}
+
+	rtnl_lock();
+	cb->seq = net->dev_base_seq;
+	for_each_netdev(net, dev) {
+		void *hdr;
+
+		if (!hcx_is_device(dev))
+			continue;
+		if (idx++ < skip)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &hcx_genl_family,
+				  NLM_F_MULTI, HCXREPL_CMD_DEV_GET);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		genl_dump_check_consistent(cb, hdr);
+		ret = hcx_fill_device(skb, netdev_priv(dev), secrets);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	rtnl_unlock();
+
+	/* A full skb ends this part; the next one resumes at the cursor. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *private_key = info->attrs[HCXREPL_A_DEVICE_PRIVATE_KEY];
+	struct nlattr *port = info->attrs[HCXREPL_A_DEVICE_LISTEN_PORT];
+	struct hcx_device *hcx;
+	int ret = 0;
+
+	if (info->attrs[HCXREPL_A_DEVICE_PEER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[HCXREPL_A_DEVICE_PEER],
+				    "Peer configuration is not implemented yet");
+		return -EOPNOTSUPP;
+	}
+
+	hcx = hcx_device_from_attrs(genl_info_net(info), info->attrs,
+				    info->extack);
+	if (IS_ERR(hcx))
+		return PTR_ERR(hcx);
+
+	mutex_lock(&hcx->conf_lock);
+	/* The key is the only attribute that can be refused: apply it first
+	 * so that a refusal leaves the device unchanged.
+	 */
+	if (private_key) {
+		ret = hcx_device_set_private_key(hcx, nla_data(private_key));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(info->extack, private_key,
+					    "Invalid X25519 private key");
+			goto out;
+		}
+	}
+	if (port)
+		hcx->listen_port = nla_get_u16(port);
+out:
+	mutex_unlock(&hcx->conf_lock);
+	hcx_device_put(hcx);
+	return ret;
+}
+
+static int hcx_disks_not_implemented(struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack, "Disks are not implemented yet");
+	return -EOPNOTSUPP;
+}
+
+int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return hcx_disks_not_implemented(info);
+}
+
+int hcxrepl_nl_disk_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return hcx_disks_not_implemented(info);
+}
+
+int hcxrepl_nl_disk_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return hcx_disks_not_implemented(info);
+}
+
+int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	NL_SET_ERR_MSG(cb->extack, "Disks are not implemented yet");
+	return -EOPNOTSUPP;
+}
+
+int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return hcx_disks_not_implemented(info);
+}
+
+int hcxrepl_nl_disk_action_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return hcx_disks_not_implemented(info);
+}
+
+static struct genl_family hcx_genl_family __ro_after_init = {
+	.name		= HCXREPL_FAMILY_NAME,
+	.version	= HCXREPL_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= hcxrepl_nl_ops,
+	.n_ops		= ARRAY_SIZE(hcxrepl_nl_ops),
+	.resv_start_op	= __HCXREPL_CMD_MAX,
+	.mcgrps		= hcxrepl_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(hcxrepl_nl_mcgrps),
+};
+
+int __init hcx_genl_init(void)
+{
+	return genl_register_family(&hcx_genl_family);
+}
+
+void hcx_genl_uninit(void)
+{
+	genl_unregister_family(&hcx_genl_family);
+}

@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The module's first contract, run inside the VM: it loads and unloads, the
+# link kind creates and deletes devices, the netlink family lists them (for
+# the CLI and for the kernel's YNL client driven by the spec alone), and bad
+# requests are refused with a clear message and no change.
+. "$(dirname "$0")/lib/tap.sh"
+. "$(dirname "$0")/lib/hcx.sh"
+
+tmp=$(mktemp -d)
+key=$tmp/private
+umask 077
+
+check "module loads" load_module
+check "show lists nothing without devices" test -z "$(hcxrepl show)"
+check "ip link add creates a device" ip link add hcx0 type hcxrepl
+check "the device is of kind hcxrepl" \
+	bash -c "ip -d link show hcx0 | grep -qw hcxrepl"
+check "the device is Ethernet-type" \
+	test "$(cat /sys/class/net/hcx0/type)" = 1
+
+ifindex=$(cat /sys/class/net/hcx0/ifindex)
+check "show -j names the device and its ifindex" test \
+	"$(hcxrepl -j show | json '[(d["ifname"], d["ifindex"]) for d in j]')" = \
+	"[('hcx0', $ifindex)]"
+check "show hcx0 prints the interface" \
+	bash -c "hcxrepl show hcx0 | grep -qx 'interface: hcx0'"
+
+hcxrepl genkey >"$key"
+check "set private-key and listen-port" \
+	hcxrepl set hcx0 private-key "$key" listen-port 51820
+check "the kernel derives the public key the CLI derives" test \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["public_key"]')" = \
+	"$(hcxrepl pubkey <"$key")"
+check "listen port is shown" test \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"]')" = 51820
+check "show never prints the private key" \
+	bash -c "! hcxrepl -j show | grep -qF '$(cat "$key")'"
+
+# The kernel's YNL client, knowing only the spec.
+check "YNL dump lists hcx0" test \
+	"$(ynl --dump dev-get --output-json | json '[d["ifname"] for d in j]')" = \
+	"['hcx0']"
+hexkey=$(base64 -d <"$key" | od -An -tx1 | tr -d ' \n')
+check "YNL get with secrets returns the private key" test \
+	"$(ynl --do dev-get --json '{"ifname": "hcx0", "secrets": true}' \
+		--output-json | json 'j["private-key"]')" = "$hexkey"
+check "YNL get without secrets omits the private key" test \
+	"$(ynl --do dev-get --json '{"ifname": "hcx0"}' --output-json |
+		json '"private-key" in j')" = False
+check "YNL set changes the listen port" \
+	ynl --do dev-set --json "{\"ifindex\": $ifindex, \"listen-port\": 4000}"
+check "the new port is shown" test \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"]')" = 4000
+
+# Bad requests: refused, explained, nothing changed.
+fam=hcxrepl
+get=$(uapi HCXREPL_CMD_DEV_GET)
+set=$(uapi HCXREPL_CMD_DEV_SET)
+a_ifindex=$(uapi HCXREPL_A_DEVICE_IFINDEX)
+a_ifname=$(uapi HCXREPL_A_DEVICE_IFNAME)
+a_key=$(uapi HCXREPL_A_DEVICE_PRIVATE_KEY)
+a_port=$(uapi HCXREPL_A_DEVICE_LISTEN_PORT)
+a_peer=$(uapi HCXREPL_A_DEVICE_PEER)
+expect() { # TEXT WANT ARGS...: nlraw ARGS prints WANT (a regex)
+	local text=$1 want=$2 got
+	shift 2
+	got=$(nlraw "$@" 2>&1)
+	if printf '%s' "$got" | grep -Eq -- "$want"; then
+		tap_ok "$text"
+	else
+		tap_not_ok "$text"
+		echo "# got: $got; wanted: $want"
+	fi
+}
+expect "a good raw get succeeds" '^errno=0 ' $fam "$get" "$a_ifname:str:hcx0"
+expect "missing device: ENODEV, explained" '^errno=19 msg=No such device' \
+	$fam "$get" "$a_ifname:str:nosuch0"
+expect "no selector: EINVAL, explained" '^errno=22 msg=Name the device' \
+	$fam "$get"
+expect "not our device: EOPNOTSUPP, explained" \
+	'^errno=95 msg=Not an hcxrepl device' $fam "$get" "$a_ifname:str:lo"
+expect "unknown attribute: EINVAL, explained" '^errno=22 msg=.+' \
+	$fam "$get" "$a_ifname:str:hcx0" "99:u32:1"
+expect "attribute not in the operation: EINVAL, explained" \
+	'^errno=22 msg=.+' $fam "$get" "$a_ifname:str:hcx0" "$a_port:u16:1"
+expect "wrong type (u8 ifindex): EINVAL, explained" '^errno=(22|34) msg=.+' \
+	$fam "$get" "$a_ifindex:u8:1"
+expect "short private key: EINVAL, explained" '^errno=(22|34) msg=.+' \
+	$fam "$set" "$a_ifname:str:hcx0" "$a_key:hex:$(printf '%062d' 1)"
+expect "all-zero private key: EINVAL, explained" \
+	'^errno=22 msg=Invalid X25519 private key' \
+	$fam "$set" "$a_ifname:str:hcx0" "$a_key:hex:$(printf '%064d' 0)"
+expect "ifindex and ifname disagree: EINVAL, explained" \
+	'^errno=22 msg=ifindex and ifname name different devices' \
+	$fam "$set" "$a_ifindex:u32:1" "$a_ifname:str:hcx0" "$a_port:u16:7"
+expect "peer before the interconnect exists: EOPNOTSUPP, explained" \
+	'^errno=95 msg=Peer configuration is not implemented yet' \
+	$fam "$set" "$a_ifname:str:hcx0" "$a_port:u16:7" "$a_peer:nest:"
+expect "dump with a selector: EINVAL, explained" \
+	'^errno=22 msg=A dump lists every device' --dump $fam "$get" \
+	"$a_ifname:str:hcx0"
+check "refused requests changed nothing" test \
+	"$(hcxrepl -j show hcx0 | json '(j[0]["listen_port"], j[0]["public_key"])')" = \
+	"(4000, '$(hcxrepl pubkey <"$key")')"
+check_fails "CLI: missing device is one clear line" \
+	"^hcxrepl: .*nosuch0.*No such device$" hcxrepl show nosuch0
+check_fails "CLI: unknown command is one clear line" \
+	"^hcxrepl: unknown command 'frobnicate'" hcxrepl frobnicate
+
+# Dumps that span several messages, and namespaces that hide devices.
+for i in $(seq 1 60); do ip link add "hcxd$i" type hcxrepl || break; done
+check "a dump of 61 devices returns all of them once" test \
+	"$(hcxrepl -j show | json 'len(set(d["ifname"] for d in j)), len(j)')" = \
+	"(61, 61)"
+for i in $(seq 1 60); do ip link del "hcxd$i"; done
+ip netns add other
+ip -n other link add hcxns0 type hcxrepl
+check "a device in another namespace is not listed here" test \
+	"$(hcxrepl -j show | json '[d["ifname"] for d in j]')" = "['hcx0']"
+check "it is listed in its own namespace" test \
+	"$(ip netns exec other hcxrepl -j show | json '[d["ifname"] for d in j]')" = \
+	"['hcxns0']"
+
+check "ip link del removes the device" ip link del hcx0
+check "show lists nothing again" test -z "$(hcxrepl show)"
+
+ip link add hcx1 type hcxrepl
+check "module unloads with devices present" rmmod hcxrepl
+check "its devices are gone" bash -c \
+	"! ip link show hcx1 2>/dev/null && ! ip -n other link show hcxns0 2>/dev/null"
+check "module loads again" load_module
+check "and unloads again" rmmod hcxrepl
+ip netns del other
+rm -rf "$tmp"
+tap_done

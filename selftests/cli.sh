@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The CLI's parts that need no kernel module, run on the build machine: key
+# commands against RFC 7748 vectors, wg-compatible key format, and one clear
+# line with exit status 1 for every kind of bad argument.
+. "$(dirname "$0")/lib/tap.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+hcxrepl=$top/userspace/hcxrepl
+
+b64() { xxd -r -p | base64; }
+# RFC 7748, section 6.1.
+alice_priv=$(echo 77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a | b64)
+alice_pub=$(echo 8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a | b64)
+bob_priv=$(echo 5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb | b64)
+bob_pub=$(echo de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f | b64)
+
+check "pubkey of RFC 7748 Alice" test "$(echo "$alice_priv" | $hcxrepl pubkey)" = "$alice_pub"
+check "pubkey of RFC 7748 Bob" test "$(echo "$bob_priv" | $hcxrepl pubkey)" = "$bob_pub"
+
+key=$($hcxrepl genkey)
+check "genkey prints 44 base64 characters" \
+	bash -c "[[ '$key' =~ ^[A-Za-z0-9+/]{43}=$ ]]"
+raw=$(echo "$key" | base64 -d | xxd -p -c 64)
+check "genkey clamps like wg (low 3 bits clear)" \
+	test $((0x${raw:0:2} & 7)) = 0
+check "genkey clamps like wg (top bit clear, next set)" \
+	test $((0x${raw:62:2} & 0xc0)) = 64
+check "two genkeys differ" test "$key" != "$($hcxrepl genkey)"
+check "genpsk prints 32 base64 bytes" \
+	test "$($hcxrepl genpsk | base64 -d | wc -c)" = 32
+check "pubkey accepts its key without a newline" \
+	test "$(printf %s "$alice_priv" | $hcxrepl pubkey)" = "$alice_pub"
+
+check "--version names the version" \
+	bash -c "$hcxrepl --version | grep -qx 'hcxrepl $(cat "$top/VERSION")'"
+check "help lists every verb" \
+	bash -c "h=\$($hcxrepl help); for v in genkey genpsk pubkey show set help; do
+		grep -qE \"^ *hcxrepl( \\[[^]]*\\])* \$v\\b\" <<<\"\$h\" || { echo missing \$v; exit 1; }; done"
+
+check_fails "no arguments" "usage|Usage" $hcxrepl
+check_fails "unknown command" "^hcxrepl: unknown command 'frobnicate'" $hcxrepl frobnicate
+check_fails "unknown option" "^hcxrepl: " $hcxrepl --frobnicate
+check_fails "pubkey of garbage" "^hcxrepl: pubkey: " bash -c "echo garbage | $hcxrepl pubkey"
+check_fails "pubkey of a short key" "^hcxrepl: pubkey: " bash -c "echo AAAA | $hcxrepl pubkey"
+check_fails "genkey with an argument" "^hcxrepl: " $hcxrepl genkey extra
+check_fails "set with an unknown word" "^hcxrepl: set: unknown argument 'bogus'" \
+	$hcxrepl set hcx0 bogus
+check_fails "set with a missing value" "^hcxrepl: set: 'listen-port' needs a value" \
+	$hcxrepl set hcx0 listen-port
+check_fails "set with a bad port" "^hcxrepl: set: invalid listen-port '99999'" \
+	$hcxrepl set hcx0 listen-port 99999
+check_fails "set with a missing key file" "^hcxrepl: set: .*nonexistent" \
+	$hcxrepl set hcx0 private-key /nonexistent
+check "an error is one line, with no usage dump after it" \
+	test "$($hcxrepl frobnicate 2>&1 | wc -l)" = 1
+tap_done

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers of the in-VM tests, sourced after tap.sh.
+
+HCX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HCX_KO=$HCX_TOP/build/$(uname -r)/hcxrepl.ko
+HCX_SPEC=$HCX_TOP/Documentation/netlink/specs/hcxrepl.yaml
+export PATH=$HCX_TOP/userspace:$PATH
+
+# load_module: insmod the module built for the running kernel, after the
+# kernel modules it depends on (built in on the debug kernel).
+load_module() {
+	local dep
+	for dep in $(modinfo -F depends "$HCX_KO" | tr , ' '); do
+		modprobe "$dep" || return 1
+	done
+	insmod "$HCX_KO"
+}
+
+# ynl ARGS...: the kernel's YNL CLI, driven by our spec alone.
+ynl() {
+	local src
+	src=$(ls -d /var/cache/hcxrepl/src/linux-source-6.12-* | tail -n 1)
+	/usr/bin/python3 "$src/tools/net/ynl/cli.py" --spec "$HCX_SPEC" \
+		--schema "$src/Documentation/netlink/genetlink-legacy.yaml" "$@"
+}
+
+nlraw() {
+	/usr/bin/python3 "$HCX_TOP/selftests/lib/nlraw.py" "$@"
+}
+
+# json EXPR: evaluate a Python expression over the JSON on standard input
+# (bound to j) and print the result.
+json() {
+	/usr/bin/python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
+}
+
+# uapi NAME: the value of enumerator NAME in the UAPI header, so raw
+# requests follow the header instead of repeating its numbers.
+uapi() {
+	/usr/bin/python3 - "$HCX_TOP/uapi/linux/hcxrepl.h" "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for body in re.findall(r"enum[^{]*\{([^}]*)\}", text):
+    value = -1
+    for item in re.findall(r"\b([A-Z0-9_]+)\s*(?:=\s*(\d+))?\s*,", body):
+        value = int(item[1]) if item[1] else value + 1
+        if item[0] == sys.argv[2]:
+            print(value)
+            sys.exit(0)
+sys.exit(f"uapi: no enumerator {sys.argv[2]}")
+PY
+}

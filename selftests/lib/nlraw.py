@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Send one hand-made request to a generic-netlink family and print the
+kernel's answer as "errno=N msg=TEXT" (N is 0 for success), so tests can
+check how malformed requests are refused.  Nothing here knows the family's
+spec: attributes are given raw.
+
+usage: nlraw.py [--dump] FAMILY CMD [TYPE:KIND:VALUE ...]
+  KIND is u8, u16, u32, str (NUL-terminated), hex (raw bytes) or
+  nest (VALUE is a comma-separated list of TYPE/KIND/VALUE).
+"""
+import os
+import socket
+import struct
+import sys
+
+NETLINK_GENERIC = 16
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
+NLM_F_ACK_TLVS = 0x200
+NETLINK_EXT_ACK = 11
+SOL_NETLINK = 270
+NLMSGERR_ATTR_MSG = 1
+
+
+def attr(atype, payload):
+    hdr = struct.pack("HH", 4 + len(payload), atype)
+    pad = b"\0" * ((4 - len(payload) % 4) % 4)
+    return hdr + payload + pad
+
+
+def encode(spec, sep=":"):
+    atype, kind, value = spec.split(sep, 2)
+    atype = int(atype)
+    if kind == "u8":
+        return attr(atype, struct.pack("B", int(value)))
+    if kind == "u16":
+        return attr(atype, struct.pack("H", int(value)))
+    if kind == "u32":
+        return attr(atype, struct.pack("I", int(value)))
+    if kind == "str":
+        return attr(atype, value.encode() + b"\0")
+    if kind == "hex":
+        return attr(atype, bytes.fromhex(value))
+    if kind == "nest":
+        return attr(atype | 0x8000,
+                    b"".join(encode(s, "/") for s in value.split(",") if s))
+    raise SystemExit(f"nlraw.py: unknown attribute kind '{kind}'")
+
+
+def request(sock, family, cmd, flags, payload, seq):
+    body = struct.pack("BBH", cmd, 1, 0) + payload
+    msg = struct.pack("IHHII", 16 + len(body), family, flags, seq,
+                      os.getpid()) + body
+    sock.send(msg)
+
+
+def answers(sock):
+    while True:
+        data = sock.recv(65536)
+        off = 0
+        while off < len(data):
+            length, mtype, flags = struct.unpack_from("IHH", data, off)
+            yield mtype, flags, data[off:off + length]
+            off += (length + 3) & ~3
+
+
+NLM_F_CAPPED = 0x100
+
+
+def error_of(msg, flags, done=False):
+    """errno and extack message of an NLMSG_ERROR or NLMSG_DONE."""
+    errno = -struct.unpack_from("i", msg, 16)[0] if len(msg) >= 20 else 0
+    text = ""
+    if flags & NLM_F_ACK_TLVS:
+        # An error echoes the request, whole unless capped.
+        off = 20
+        if not done:
+            off += 16 if flags & NLM_F_CAPPED else struct.unpack_from("I", msg, 20)[0]
+        while off + 4 <= len(msg):
+            alen, atype = struct.unpack_from("HH", msg, off)
+            if alen < 4:
+                break
+            if atype == NLMSGERR_ATTR_MSG:
+                text = msg[off + 4:off + alen].rstrip(b"\0").decode()
+            off += (alen + 3) & ~3
+    return errno, text
+
+
+def family_id(sock, name):
+    request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+            NLM_F_REQUEST | NLM_F_ACK,
+            attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"), 1)
+    fid = None
+    for mtype, flags, msg in answers(sock):
+        if mtype == NLMSG_ERROR:
+            errno, text = error_of(msg, flags)
+            if errno:
+                raise SystemExit(f"nlraw.py: family {name}: errno {errno}")
+            return fid
+        off = 20
+        while off + 4 <= len(msg):
+            alen, atype = struct.unpack_from("HH", msg, off)
+            if atype == CTRL_ATTR_FAMILY_ID:
+                fid = struct.unpack_from("H", msg, off + 4)[0]
+            off += (alen + 3) & ~3
+
+
+def main(argv):
+    dump = argv[:1] == ["--dump"]
+    if dump:
+        argv = argv[1:]
+    if len(argv) < 2:
+        raise SystemExit(__doc__)
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+    sock.bind((0, 0))
+    fid = family_id(sock, argv[0])
+    payload = b"".join(encode(a) for a in argv[2:])
+    flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_DUMP if dump else 0)
+    request(sock, fid, int(argv[1]), flags, payload, 2)
+    for mtype, flags, msg in answers(sock):
+        if mtype == NLMSG_ERROR:
+            errno, text = error_of(msg, flags)
+            print(f"errno={errno} msg={text}")
+            return
+        if mtype == NLMSG_DONE:
+            errno, text = error_of(msg, flags, done=True)
+            print(f"errno={errno} msg={text}")
+            return
+
+
+main(sys.argv[1:])

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: install what is missing, build the module for Debian's 6.1 and
+# 6.12 kernels and for the debug/KUnit kernel, run the static checks, then
+# the tests inside VMs booting each kernel.  Every step's log is kept in
+# build/check/; the run ends with one line "N passed, N failed" counting
+# every TAP check of every step (a step without TAP counts as one check).
+set -uo pipefail
+. "$(dirname "$0")/vm/lib.sh"
+cd "$HCX_TOP"
+
+logs=$HCX_TOP/build/check
+rm -rf "$logs"
+mkdir -p "$logs"
+passed=0
+failed=0
+
+# step NAME COMMAND...: run COMMAND, log it, count its checks.
+step() {
+	local name=$1 log=$logs/$1.log start rc ok notok
+	shift
+	start=$SECONDS
+	"$@" >"$log" 2>&1
+	rc=$?
+	ok=$(grep -cE '^ok [0-9]+' "$log")
+	notok=$(grep -cE '^not ok [0-9]+' "$log")
+	if [ $((ok + notok)) = 0 ]; then
+		[ "$rc" = 0 ] && ok=1 || notok=1
+	elif [ "$rc" != 0 ] && [ "$notok" = 0 ]; then
+		notok=1 # the checks passed but the step did not
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + notok))
+	if [ "$rc" = 0 ] && [ "$notok" = 0 ]; then
+		printf 'ok   %-28s %3d checks %4ds\n' "$name" "$ok" $((SECONDS - start))
+	else
+		printf 'FAIL %-28s %3d of %d checks failed, exit %d (%s)\n' \
+			"$name" "$notok" $((ok + notok)) "$rc" "${log#"$HCX_TOP"/}"
+		grep -E '^not ok|^# ' "$log" | head -n 20 | sed 's/^/     /'
+		tail -n 15 "$log" | sed 's/^/     | /'
+	fi
+	return "$rc"
+}
+
+# build_module KVER KDIR: build the module in build/KVER with W=1 and sparse;
+# any compiler or sparse warning fails the step.
+build_module() {
+	local kver=$1 kdir=$2 dir=$HCX_TOP/build/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -rs "$HCX_TOP"/{Kbuild,VERSION,kmod,uapi} "$dir/"
+	make -C "$kdir" M="$dir" W=1 C=2 modules 2>&1 | tee "$dir/build.log"
+	[ "${PIPESTATUS[0]}" = 0 ] && ! grep -E 'warning:|error:' "$dir/build.log"
+}
+
+# checkpatch --strict over the module and the UAPI.  Two documented
+# exemptions: compat.h exists to compare kernel versions, and the UAPI
+# header's spacing is the YNL generator's (a test keeps it generated).
+checkpatch() {
+	local cp
+	cp="$(source_tree 6.12)/scripts/checkpatch.pl --no-tree --strict --terse --show-types -f"
+	$cp $(ls kmod/*.[ch] kmod/tests/*.c | grep -v compat.h) &&
+		$cp --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h &&
+		$cp --ignore LINE_SPACING uapi/linux/hcxrepl.h
+}
+
+
+step deps selftests/vm/deps.sh || exit 1
+kver61=$(debian_kver 6.1) && kver612=$(debian_kver 6.12) || exit 1
+step cli-build make -C userspace
+step cli selftests/cli.sh
+step ynl-generated selftests/ynl/regen.sh --check
+step checkpatch checkpatch
+step build-6.1 build_module "$kver61" "/lib/modules/$kver61/build"
+step build-6.12 build_module "$kver612" "/lib/modules/$kver612/build"
+if step debug-kernel selftests/vm/build-debug-kernel.sh; then
+	kdebug=$(debug_kernel_dir)
+	step build-debug build_module "$(cat "$kdebug/include/config/kernel.release")" "$kdebug"
+fi
+
+vm() { # KERNEL TIMEOUT SCRIPT: run SCRIPT in a VM booting KERNEL
+	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --out "$logs/vm-$1-$(basename "$3" .sh)" -- "$3"
+}
+step basic-6.1 vm 6.1 300 selftests/basic.sh
+step basic-6.12 vm 6.12 300 selftests/basic.sh
+step basic-debug vm debug 900 selftests/basic.sh
+step kunit-debug vm debug 600 selftests/kunit.sh
+step two-sites selftests/two_sites.sh
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Two-VM mode: "site A" and "site B", one vCPU each, each with its own kernel
+# and its own disk image, joined by a virtual Ethernet link (a QEMU socket
+# netdev on loopback).  Checks what the later tests rely on: the sites reach
+# each other, each loads the module, and a site's disk survives its VM being
+# killed and booted again.
+#
+# usage: two_sites.sh [KERNEL_A [KERNEL_B]]   (default 6.1 and 6.12)
+. "$(dirname "$0")/lib/tap.sh"
+. "$(dirname "$0")/vm/lib.sh"
+
+kernel_a=${1:-6.1}
+kernel_b=${2:-6.12}
+# Not under /tmp: the VMs mount their own tmpfs there and must see this.
+work=$HCX_TOP/build/two-sites
+rm -rf "$work"
+mkdir -p "$work"
+# A free TCP port on loopback for the link between the two VMs.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+truncate -s 64M "$work/a.img" "$work/b.img"
+
+# site NAME ADDR PEER: the script each site runs.  The addresses exist only
+# on the link between the two VMs.
+cat >"$work/site.sh" <<'EOF'
+name=$1 addr=$2 peer=$3
+. selftests/lib/hcx.sh
+modprobe virtio_net 2>/dev/null
+ip link set eth0 up && ip addr add "$addr/24" dev eth0 || exit 2
+for i in $(seq 60); do
+	ping -c 1 -W 1 "$peer" >/dev/null && break
+done
+ping -c 3 -W 2 "$peer" >/dev/null || { echo "$name: $peer unreachable"; exit 3; }
+load_module && ip link add hcx0 type hcxrepl && hcxrepl show hcx0 >/dev/null ||
+	{ echo "$name: module"; exit 4; }
+# Leave a mark on this site's own disk, and stay up a little for the peer,
+# whose pings started within a second or two of ours.
+printf 'hcxrepl-site-%s\n' "$name" | dd of=/dev/vda bs=512 conv=sync,fsync 2>/dev/null || exit 5
+sleep 5
+EOF
+
+cd "$HCX_TOP" || exit 1
+selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --out "$work/a" \
+	--timeout 300 --disk "$work/a.img" --net "listen:$port" \
+	--mac 52:54:00:00:00:0a -- bash "$work/site.sh" a 192.0.2.1 192.0.2.2 \
+	>"$work/a.out" 2>&1 &
+pid_a=$!
+sleep 1
+selftests/vm/vm.sh --kernel "$kernel_b" --cpus 1 --name site-b --out "$work/b" \
+	--timeout 300 --disk "$work/b.img" --net "connect:$port" \
+	--mac 52:54:00:00:00:0b -- bash "$work/site.sh" b 192.0.2.2 192.0.2.1 \
+	>"$work/b.out" 2>&1
+rc_b=$?
+wait $pid_a
+rc_a=$?
+check "site A ($kernel_a) reached site B and loaded the module" test "$rc_a" = 0
+check "site B ($kernel_b) reached site A and loaded the module" test "$rc_b" = 0
+[ "$rc_a" = 0 ] || sed 's/^/# A: /' "$work/a.out"
+[ "$rc_b" = 0 ] || sed 's/^/# B: /' "$work/b.out"
+check "site A's disk holds its mark, and only A's" \
+	bash -c "head -c 16 '$work/a.img' | grep -q hcxrepl-site-a && ! grep -q hcxrepl-site-b '$work/a.img'"
+check "site B's disk holds its mark" \
+	bash -c "head -c 16 '$work/b.img' | grep -q hcxrepl-site-b"
+
+# Kill site A's VM mid-run and boot it again on the same disk.
+selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --out "$work/a2" \
+	--timeout 20 --disk "$work/a.img" -- bash -c \
+	'printf "hcxrepl-killed\n" | dd of=/dev/vda bs=512 seek=1 conv=sync,fsync 2>/dev/null; sleep 600' \
+	>/dev/null 2>&1
+check "a VM that outlives its timeout is killed (status 124)" test $? = 124
+selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --timeout 120 \
+	--disk "$work/a.img" -- bash -c \
+	'dd if=/dev/vda bs=512 count=2 2>/dev/null | grep -a -c -e hcxrepl-site-a -e hcxrepl-killed' \
+	>"$work/a3.out" 2>&1
+check "booted again, the site finds what it wrote before the kill" \
+	test "$(tail -n 1 "$work/a3.out")" = 2
+tap_done
