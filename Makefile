@@ -22,13 +22,13 @@ cli:
 	$(MAKE) -C userspace HCXREPL_VERSION=$(VERSION)
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/hcxrepl.ko*
-	-depmod -a $(KVER)
-	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX)
+	-depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 check:
 	selftests/run.sh

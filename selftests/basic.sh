@@ -20,38 +20,36 @@ check "the device is Ethernet-type" \
 	test "$(cat /sys/class/net/hcx0/type)" = 1
 
 ifindex=$(cat /sys/class/net/hcx0/ifindex)
-check "show -j names the device and its ifindex" test \
-	"$(hcxrepl -j show | json '[(d["ifname"], d["ifindex"]) for d in j]')" = \
-	"[('hcx0', $ifindex)]"
+check_eq "show -j names the device and its ifindex" "[('hcx0', $ifindex)]" \
+	"$(hcxrepl -j show | json '[(d["ifname"], d["ifindex"]) for d in j]')"
 check "show hcx0 prints the interface" \
 	bash -c "hcxrepl show hcx0 | grep -qx 'interface: hcx0'"
 
 hcxrepl genkey >"$key"
 check "set private-key and listen-port" \
 	hcxrepl set hcx0 private-key "$key" listen-port 51820
-check "the kernel derives the public key the CLI derives" test \
-	"$(hcxrepl -j show hcx0 | json 'j[0]["public_key"]')" = \
-	"$(hcxrepl pubkey <"$key")"
-check "listen port is shown" test \
-	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"]')" = 51820
+check_eq "the kernel derives the public key the CLI derives" \
+	"$(hcxrepl pubkey <"$key")" \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["public_key"]')"
+check_eq "listen port is shown" 51820 \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"]')"
 check "show never prints the private key" \
 	bash -c "! hcxrepl -j show | grep -qF '$(cat "$key")'"
 
 # The kernel's YNL client, knowing only the spec.
-check "YNL dump lists hcx0" test \
-	"$(ynl --dump dev-get --output-json | json '[d["ifname"] for d in j]')" = \
-	"['hcx0']"
+check_eq "YNL dump lists hcx0" "['hcx0']" \
+	"$(ynl --dump dev-get --output-json | json '[d["ifname"] for d in j]')"
 hexkey=$(base64 -d <"$key" | od -An -tx1 | tr -d ' \n')
-check "YNL get with secrets returns the private key" test \
+check_eq "YNL get with secrets returns the private key" "$hexkey" \
 	"$(ynl --do dev-get --json '{"ifname": "hcx0", "secrets": true}' \
-		--output-json | json 'j["private-key"]')" = "$hexkey"
-check "YNL get without secrets omits the private key" test \
+		--output-json | json 'j["private-key"]')"
+check_eq "YNL get without secrets omits the private key" False \
 	"$(ynl --do dev-get --json '{"ifname": "hcx0"}' --output-json |
-		json '"private-key" in j')" = False
+		json '"private-key" in j')"
 check "YNL set changes the listen port" \
 	ynl --do dev-set --json "{\"ifindex\": $ifindex, \"listen-port\": 4000}"
-check "the new port is shown" test \
-	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"]')" = 4000
+check_eq "the new port is shown" 4000 \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"]')"
 
 # Bad requests: refused, explained, nothing changed.
 fam=hcxrepl
@@ -100,9 +98,9 @@ expect "peer before the interconnect exists: EOPNOTSUPP, explained" \
 expect "dump with a selector: EINVAL, explained" \
 	'^errno=22 msg=A dump lists every device' --dump $fam "$get" \
 	"$a_ifname:str:hcx0"
-check "refused requests changed nothing" test \
-	"$(hcxrepl -j show hcx0 | json '(j[0]["listen_port"], j[0]["public_key"])')" = \
-	"(4000, '$(hcxrepl pubkey <"$key")')"
+check_eq "refused requests changed nothing" \
+	"(4000, '$(hcxrepl pubkey <"$key")')" \
+	"$(hcxrepl -j show hcx0 | json '(j[0]["listen_port"], j[0]["public_key"])')"
 check_fails "CLI: missing device is one clear line" \
 	"^hcxrepl: .*nosuch0.*No such device$" hcxrepl show nosuch0
 check_fails "CLI: unknown command is one clear line" \
@@ -110,17 +108,15 @@ check_fails "CLI: unknown command is one clear line" \
 
 # Dumps that span several messages, and namespaces that hide devices.
 for i in $(seq 1 60); do ip link add "hcxd$i" type hcxrepl || break; done
-check "a dump of 61 devices returns all of them once" test \
-	"$(hcxrepl -j show | json 'len(set(d["ifname"] for d in j)), len(j)')" = \
-	"(61, 61)"
+check_eq "a dump of 61 devices returns all of them once" "61 61" \
+	"$(hcxrepl -j show 2>&1 | json 'len(set(d["ifname"] for d in j)), len(j)' 2>&1)"
 for i in $(seq 1 60); do ip link del "hcxd$i"; done
 ip netns add other
 ip -n other link add hcxns0 type hcxrepl
-check "a device in another namespace is not listed here" test \
-	"$(hcxrepl -j show | json '[d["ifname"] for d in j]')" = "['hcx0']"
-check "it is listed in its own namespace" test \
-	"$(ip netns exec other hcxrepl -j show | json '[d["ifname"] for d in j]')" = \
-	"['hcxns0']"
+check_eq "a device in another namespace is not listed here" "['hcx0']" \
+	"$(hcxrepl -j show | json '[d["ifname"] for d in j]')"
+check_eq "it is listed in its own namespace" "['hcxns0']" \
+	"$(ip netns exec other hcxrepl -j show | json '[d["ifname"] for d in j]')"
 
 check "ip link del removes the device" ip link del hcx0
 check "show lists nothing again" test -z "$(hcxrepl show)"

@@ -73,6 +73,7 @@ step ynl-generated selftests/ynl/regen.sh --check
 step checkpatch checkpatch
 step build-6.1 build_module "$kver61" "/lib/modules/$kver61/build"
 step build-6.12 build_module "$kver612" "/lib/modules/$kver612/build"
+step packaging selftests/packaging.sh
 if step debug-kernel selftests/vm/build-debug-kernel.sh; then
 	kdebug=$(debug_kernel_dir)
 	step build-debug build_module "$(cat "$kdebug/include/config/kernel.release")" "$kdebug"

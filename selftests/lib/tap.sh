@@ -33,6 +33,17 @@ check() {
 	fi
 }
 
+# check_eq TEXT WANT GOT: passes when the strings are equal; shows both
+# when they are not.
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		tap_ok "$1"
+	else
+		tap_not_ok "$1"
+		printf '# wanted: %s\n# got:    %s\n' "$2" "$3"
+	fi
+}
+
 # check_fails TEXT PATTERN COMMAND...: passes when COMMAND fails with exit
 # status 1 and its standard error matches the extended regex PATTERN.
 check_fails() {

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interconnect device commands of the CLI: show and set.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/genetlink.h>
+#include <net/if.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "device.h"
+#include "genl.h"
+#include "json.h"
+#include "key.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int attr_table_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_table *t = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			unsigned int max)
+{
+	struct attr_table t = { tb, max };
+
+	return nest ? mnl_attr_parse_nested(nest, attr_table_cb, &t) : 0;
+}
+
+/* ATTR if it is present with exactly LEN bytes of payload, else NULL. */
+static const struct nlattr *sized(const struct nlattr *attr, size_t len)
+{
+	return attr && mnl_attr_get_payload_len(attr) == len ? attr : NULL;
+}
+
+static const struct {
+	unsigned int attr;
+	const char *name;
+} drop_names[] = {
+	{ HCXREPL_A_DEVICE_STATS_RX_BAD_AUTH, "rx-bad-auth" },
+	{ HCXREPL_A_DEVICE_STATS_RX_REPLAY, "rx-replay" },
+	{ HCXREPL_A_DEVICE_STATS_RX_UNKNOWN_SESSION, "rx-unknown-session" },
+	{ HCXREPL_A_DEVICE_STATS_RX_MALFORMED, "rx-malformed" },
+	{ HCXREPL_A_DEVICE_STATS_RX_OVERSIZED, "rx-oversized" },
+	{ HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_RATELIMITED,
+	  "rx-handshake-ratelimited" },
+	{ HCXREPL_A_DEVICE_STATS_TX_NO_SESSION, "tx-no-session" },
+	{ HCXREPL_A_DEVICE_STATS_TX_OVERSIZED, "tx-oversized" },
+};
+
+static const char *const session_names[] = {
+	[HCXREPL_SESSION_STATE_NONE] = "none",
+	[HCXREPL_SESSION_STATE_HANDSHAKING] = "handshaking",
+	[HCXREPL_SESSION_STATE_ESTABLISHED] = "established",
+};
+
+/* A reply's attributes, nested ones parsed. */
+struct device_reply {
+	const struct nlattr *dev[HCXREPL_A_DEVICE_MAX + 1];
+	const struct nlattr *peer[HCXREPL_A_PEER_MAX + 1];
+	const struct nlattr *stats[HCXREPL_A_DEVICE_STATS_MAX + 1];
+	const char *ifname;
+	uint32_t ifindex;
+	char public_key[HCX_KEY_B64_LEN];	/* "" when unset */
+	char peer_key[HCX_KEY_B64_LEN];		/* "" when unset */
+	char endpoint[INET6_ADDRSTRLEN + 8];	/* "" when unknown */
+	const char *session;			/* NULL when not reported */
+};
+
+static void key_text(char out[HCX_KEY_B64_LEN], const struct nlattr *attr)
+{
+	out[0] = '\0';
+	attr = sized(attr, HCXREPL_KEY_LEN);
+	if (attr)
+		hcx_key_to_base64(out, mnl_attr_get_payload(attr));
+}
+
+static void endpoint_text(struct device_reply *r)
+{
+	const struct nlattr *v4 = sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV4], 4);
+	const struct nlattr *v6 = sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV6], 16);
+	const struct nlattr *port = sized(r->peer[HCXREPL_A_PEER_ENDPOINT_PORT], 2);
+	char addr[INET6_ADDRSTRLEN];
+
+	r->endpoint[0] = '\0';
+	if (!port || (!v4 && !v6))
+		return;
+	inet_ntop(v4 ? AF_INET : AF_INET6, mnl_attr_get_payload(v4 ?: v6),
+		  addr, sizeof(addr));
+	snprintf(r->endpoint, sizeof(r->endpoint), v4 ? "%s:%u" : "[%s]:%u",
+		 addr, ntohs(mnl_attr_get_u16(port)));
+}
+
+static int parse_device(const struct nlmsghdr *nlh, struct device_reply *r)
+{
+	struct attr_table t = { r->dev, HCXREPL_A_DEVICE_MAX };
+	const struct nlattr *attr;
+
+	memset(r, 0, sizeof(*r));
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_table_cb, &t) < 0 ||
+	    parse_nested(r->dev[HCXREPL_A_DEVICE_PEER], r->peer, HCXREPL_A_PEER_MAX) < 0 ||
+	    parse_nested(r->dev[HCXREPL_A_DEVICE_STATS], r->stats,
+			 HCXREPL_A_DEVICE_STATS_MAX) < 0)
+		return -1;
+	attr = r->dev[HCXREPL_A_DEVICE_IFNAME];
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+	    !sized(r->dev[HCXREPL_A_DEVICE_IFINDEX], 4))
+		return -1;
+	r->ifname = mnl_attr_get_str(attr);
+	r->ifindex = mnl_attr_get_u32(r->dev[HCXREPL_A_DEVICE_IFINDEX]);
+	key_text(r->public_key, r->dev[HCXREPL_A_DEVICE_PUBLIC_KEY]);
+	key_text(r->peer_key, r->peer[HCXREPL_A_PEER_PUBLIC_KEY]);
+	endpoint_text(r);
+	attr = sized(r->peer[HCXREPL_A_PEER_SESSION_STATE], 1);
+	if (attr && mnl_attr_get_u8(attr) < ARRAY_SIZE(session_names))
+		r->session = session_names[mnl_attr_get_u8(attr)];
+	return 0;
+}
+
+static uint16_t get_u16(const struct nlattr *attr)
+{
+	return sized(attr, 2) ? mnl_attr_get_u16(attr) : 0;
+}
+
+static uint64_t get_u64(const struct nlattr *attr)
+{
+	return sized(attr, 8) ? mnl_attr_get_u64(attr) : 0;
+}
+
+static const struct {
+	unsigned int attr;
+	const char *key;
+} peer_counters[] = {
+	{ HCXREPL_A_PEER_LAST_HANDSHAKE_NS, "last_handshake_ns" },
+	{ HCXREPL_A_PEER_RX_BYTES, "rx_bytes" },
+	{ HCXREPL_A_PEER_TX_BYTES, "tx_bytes" },
+	{ HCXREPL_A_PEER_RX_PACKETS, "rx_packets" },
+	{ HCXREPL_A_PEER_TX_PACKETS, "tx_packets" },
+};
+
+static void print_json(const struct device_reply *r)
+{
+	char key[64];
+	size_t i, j;
+
+	json_object_start(NULL);
+	json_string("ifname", r->ifname);
+	json_u64("ifindex", r->ifindex);
+	if (r->public_key[0])
+		json_string("public_key", r->public_key);
+	if (r->dev[HCXREPL_A_DEVICE_LISTEN_PORT])
+		json_u64("listen_port", get_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+	if (r->dev[HCXREPL_A_DEVICE_PEER]) {
+		json_object_start("peer");
+		if (r->peer_key[0])
+			json_string("public_key", r->peer_key);
+		if (r->endpoint[0])
+			json_string("endpoint", r->endpoint);
+		if (r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE])
+			json_u64("persistent_keepalive",
+				 get_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
+		if (r->session)
+			json_string("session_state", r->session);
+		for (i = 0; i < ARRAY_SIZE(peer_counters); i++)
+			if (r->peer[peer_counters[i].attr])
+				json_u64(peer_counters[i].key,
+					 get_u64(r->peer[peer_counters[i].attr]));
+		json_object_end();
+	}
+	if (r->dev[HCXREPL_A_DEVICE_STATS]) {
+		json_object_start("stats");
+		for (i = 0; i < ARRAY_SIZE(drop_names); i++) {
+			if (!r->stats[drop_names[i].attr])
+				continue;
+			for (j = 0; drop_names[i].name[j] && j < sizeof(key) - 1; j++)
+				key[j] = drop_names[i].name[j] == '-' ? '_' :
+					 drop_names[i].name[j];
+			key[j] = '\0';
+			json_u64(key, get_u64(r->stats[drop_names[i].attr]));
+		}
+		json_object_end();
+	}
+	json_object_end();
+}
+
+static void print_text(const struct device_reply *r, bool stats)
+{
+	uint64_t when;
+	size_t i;
+
+	printf("interface: %s\n", r->ifname);
+	printf("  ifindex: %" PRIu32 "\n", r->ifindex);
+	if (r->public_key[0])
+		printf("  public key: %s\n", r->public_key);
+	if (get_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
+		printf("  listening port: %u\n",
+		       get_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+	if (stats && r->dev[HCXREPL_A_DEVICE_STATS]) {
+		printf("  drops:\n");
+		for (i = 0; i < ARRAY_SIZE(drop_names); i++)
+			if (r->stats[drop_names[i].attr])
+				printf("    %s: %" PRIu64 "\n", drop_names[i].name,
+				       get_u64(r->stats[drop_names[i].attr]));
+	}
+	if (!r->dev[HCXREPL_A_DEVICE_PEER])
+		return;
+	printf("\npeer: %s\n", r->peer_key[0] ? r->peer_key : "(no key)");
+	if (r->endpoint[0])
+		printf("  endpoint: %s\n", r->endpoint);
+	if (r->session)
+		printf("  session: %s\n", r->session);
+	when = get_u64(r->peer[HCXREPL_A_PEER_LAST_HANDSHAKE_NS]);
+	if (when) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		printf("  latest handshake: %" PRIu64 " seconds ago\n",
+		       ((uint64_t)now.tv_sec * 1000000000 + now.tv_nsec - when) /
+		       1000000000);
+	}
+	if (r->peer[HCXREPL_A_PEER_RX_BYTES] || r->peer[HCXREPL_A_PEER_TX_BYTES])
+		printf("  transfer: %" PRIu64 " B received, %" PRIu64 " B sent\n",
+		       get_u64(r->peer[HCXREPL_A_PEER_RX_BYTES]),
+		       get_u64(r->peer[HCXREPL_A_PEER_TX_BYTES]));
+	if (get_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]))
+		printf("  persistent keepalive: every %u seconds\n",
+		       get_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
+}
+
+struct show_state {
+	const struct hcx_options *opt;
+	unsigned int count;
+};
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show_state *s = data;
+	struct device_reply r;
+
+	if (parse_device(nlh, &r) < 0)
+		return MNL_CB_ERROR;
+	if (s->opt->json) {
+		print_json(&r);
+	} else {
+		if (s->count)
+			putchar('\n');
+		print_text(&r, s->opt->stats);
+	}
+	s->count++;
+	return MNL_CB_OK;
+}
+
+int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
+{
+	struct show_state s = { opt, 0 };
+	const char *dev = argc > 1 ? argv[1] : NULL;
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	int ret;
+
+	if (argc > 2) {
+		fprintf(stderr, "hcxrepl: show: unexpected argument '%s'\n", argv[2]);
+		return 1;
+	}
+	if (dev && strlen(dev) >= IFNAMSIZ) {
+		fprintf(stderr, "hcxrepl: show: '%s' is not a device name\n", dev);
+		return 1;
+	}
+	if (hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_GET, dev ? 0 : NLM_F_DUMP);
+	if (dev)
+		mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
+	if (opt->json)
+		json_array_start(NULL);
+	ret = hcx_genl_talk(&g, nlh, show_cb, &s);
+	if (opt->json) {
+		json_array_end();
+		json_done();
+	}
+	if (ret == -EAGAIN)
+		fprintf(stderr, "hcxrepl: show: devices changed during the listing; run it again\n");
+	else if (ret)
+		fprintf(stderr, "hcxrepl: show%s%s: %s\n", dev ? " " : "",
+			dev ?: "", hcx_genl_strerror(&g, ret));
+	hcx_genl_close(&g);
+	return ret ? 1 : 0;
+}
+
+/* PORT in 0..65535, digits only. */
+static bool parse_port(const char *text, uint16_t *port)
+{
+	unsigned long value;
+	char *end;
+
+	if (!*text || strspn(text, "0123456789") != strlen(text))
+		return false;
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || value > 65535)
+		return false;
+	*port = value;
+	return true;
+}
+
+int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
+{
+	unsigned char private_key[HCXREPL_KEY_LEN];
+	const char *key_path = NULL, *dev;
+	bool has_port = false;
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	uint16_t port = 0;
+	int i, ret;
+
+	(void)opt;
+	if (argc < 2) {
+		fprintf(stderr, "hcxrepl: set: which device? (hcxrepl set DEV ...)\n");
+		return 1;
+	}
+	dev = argv[1];
+	if (strlen(dev) >= IFNAMSIZ) {
+		fprintf(stderr, "hcxrepl: set: '%s' is not a device name\n", dev);
+		return 1;
+	}
+	for (i = 2; i < argc; i += 2) {
+		const char *word = argv[i], *value = argv[i + 1];
+
+		if (strcmp(word, "private-key") && strcmp(word, "listen-port")) {
+			fprintf(stderr, "hcxrepl: set: unknown argument '%s'\n", word);
+			return 1;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "hcxrepl: set: '%s' needs a value\n", word);
+			return 1;
+		}
+		if (!strcmp(word, "private-key")) {
+			key_path = value;
+		} else if (!parse_port(value, &port)) {
+			fprintf(stderr, "hcxrepl: set: invalid listen-port '%s'\n", value);
+			return 1;
+		} else {
+			has_port = true;
+		}
+	}
+	if (key_path && !hcx_key_read(private_key, key_path, "set"))
+		return 1;
+	if (hcx_genl_open(&g) < 0) {
+		sodium_memzero(private_key, sizeof(private_key));
+		return 1;
+	}
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_SET, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
+	if (key_path)
+		mnl_attr_put(nlh, HCXREPL_A_DEVICE_PRIVATE_KEY, HCXREPL_KEY_LEN,
+			     private_key);
+	if (has_port)
+		mnl_attr_put_u16(nlh, HCXREPL_A_DEVICE_LISTEN_PORT, port);
+	sodium_memzero(private_key, sizeof(private_key));
+	ret = hcx_genl_talk(&g, nlh, NULL, NULL);
+	/* The request in the buffer held the key. */
+	sodium_memzero(g.buf, MNL_SOCKET_BUFFER_SIZE);
+	if (ret)
+		fprintf(stderr, "hcxrepl: set %s: %s\n", dev,
+			hcx_genl_strerror(&g, ret));
+	hcx_genl_close(&g);
+	return ret ? 1 : 0;
+}

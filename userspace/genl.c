@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic-netlink plumbing of the CLI: family resolution, requests, and
+ * errors with their extended-ack messages (see genl.h).
+ */
+
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/hcxrepl.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "genl.h"
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	uint16_t *family = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		*family = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb,
+			      data);
+}
+
+/* Keep the message of an NLMSG_ERROR or NLMSG_DONE that carries one. */
+static void keep_extack(struct hcx_genl *g, const struct nlmsghdr *nlh,
+			size_t offset)
+{
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	mnl_attr_for_each(attr, nlh, offset) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(g->extack, sizeof(g->extack), "%s",
+				 mnl_attr_get_str(attr));
+	}
+}
+
+/* An NLMSG_ERROR: 0 for an ack, else the negative errno. */
+static int error_of(struct hcx_genl *g, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+		return -EBADMSG;
+	/* The socket caps acks: the message's TLVs follow struct nlmsgerr. */
+	if (err->error)
+		keep_extack(g, nlh, sizeof(*err));
+	return err->error;
+}
+
+/* An NLMSG_DONE: 0, or the negative errno that ended the dump. */
+static int done_of(struct hcx_genl *g, const struct nlmsghdr *nlh)
+{
+	int error = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+		memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	if (error)
+		keep_extack(g, nlh, sizeof(error));
+	return error;
+}
+
+int hcx_genl_talk(struct hcx_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
+		  void *data)
+{
+	unsigned int seq = nlh->nlmsg_seq;
+	const struct nlmsghdr *msg;
+	ssize_t len;
+	int len_left;
+
+	g->extack[0] = '\0';
+	if (mnl_socket_sendto(g->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		len = mnl_socket_recvfrom(g->sock, g->buf, MNL_SOCKET_BUFFER_SIZE);
+		if (len < 0)
+			return -errno;
+		msg = (const struct nlmsghdr *)g->buf;
+		len_left = len;
+		for (; mnl_nlmsg_ok(msg, len_left);
+		     msg = mnl_nlmsg_next(msg, &len_left)) {
+			if (!mnl_nlmsg_seq_ok(msg, seq) ||
+			    !mnl_nlmsg_portid_ok(msg, g->portid))
+				continue;
+			if (msg->nlmsg_type == NLMSG_ERROR)
+				return error_of(g, msg);
+			if (msg->nlmsg_type == NLMSG_DONE)
+				return done_of(g, msg);
+			if (msg->nlmsg_flags & NLM_F_DUMP_INTR)
+				return -EAGAIN;
+			if (cb && cb(msg, data) < MNL_CB_OK)
+				return -EBADMSG;
+		}
+	}
+}
+
+struct nlmsghdr *hcx_genl_request(struct hcx_genl *g, uint8_t cmd,
+				  uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = g->family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++g->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = HCXREPL_FAMILY_VERSION;
+	return nlh;
+}
+
+int hcx_genl_open(struct hcx_genl *g)
+{
+	struct nlmsghdr *nlh;
+	int on = 1, ret;
+
+	memset(g, 0, sizeof(*g));
+	g->buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	g->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!g->buf || !g->sock || mnl_socket_bind(g->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "hcxrepl: cannot open a netlink socket: %s\n",
+			strerror(errno));
+		goto err;
+	}
+	/* Ask for error messages, and for errors without the request echoed. */
+	mnl_socket_setsockopt(g->sock, NETLINK_EXT_ACK, &on, sizeof(on));
+	mnl_socket_setsockopt(g->sock, NETLINK_CAP_ACK, &on, sizeof(on));
+	g->portid = mnl_socket_get_portid(g->sock);
+	g->seq = time(NULL);
+
+	g->family = GENL_ID_CTRL;
+	nlh = hcx_genl_request(g, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, HCXREPL_FAMILY_NAME);
+	g->family = 0;
+	ret = hcx_genl_talk(g, nlh, family_cb, &g->family);
+	if (ret == -ENOENT || (!ret && !g->family)) {
+		fprintf(stderr, "hcxrepl: the hcxrepl kernel module is not loaded\n");
+		goto err;
+	}
+	if (ret) {
+		fprintf(stderr, "hcxrepl: cannot find the hcxrepl family: %s\n",
+			hcx_genl_strerror(g, ret));
+		goto err;
+	}
+	return 0;
+
+err:
+	hcx_genl_close(g);
+	return -1;
+}
+
+void hcx_genl_close(struct hcx_genl *g)
+{
+	if (g->sock)
+		mnl_socket_close(g->sock);
+	free(g->buf);
+	g->sock = NULL;
+	g->buf = NULL;
+}
+
+const char *hcx_genl_strerror(const struct hcx_genl *g, int err)
+{
+	return g->extack[0] ? g->extack : strerror(-err);
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hcxrepl: configure and watch the hcxrepl site-to-site replication
+ * appliance.  Global options come first, as with ip(8); the command word
+ * picks one of the commands below.  Every error is one line on standard
+ * error starting "hcxrepl: ", with exit status 1.
+ */
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "device.h"
+#include "key.h"
+
+#ifndef HCXREPL_VERSION
+#define HCXREPL_VERSION "unknown"
+#endif
+
+static void usage(FILE *out)
+{
+	fputs("Usage: hcxrepl [OPTIONS] COMMAND [ARGUMENTS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  hcxrepl genkey                 print a new private key\n"
+	      "  hcxrepl genpsk                 print a new pre-shared key\n"
+	      "  hcxrepl pubkey                 read a private key, print its public key\n"
+	      "  hcxrepl [-j] [-s] show [DEV]   show interconnect devices\n"
+	      "  hcxrepl set DEV [private-key FILE] [listen-port PORT]\n"
+	      "                                 configure an interconnect device\n"
+	      "  hcxrepl help                   this text\n"
+	      "\n"
+	      "Options:\n"
+	      "  -j, --json      JSON output\n"
+	      "  -s, --stats     statistics\n"
+	      "  -V, --version   print the version\n"
+	      "\n"
+	      "Keys are base64 X25519, as wg(8) writes them, and are read from files\n"
+	      "(\"-\" for standard input), never from the command line.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	struct hcx_options opt = { 0 };
+	const char *cmd;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i];
+
+		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
+			opt.json = true;
+		} else if (!strcmp(o, "-s") || !strcmp(o, "--stats")) {
+			opt.stats = true;
+		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
+			printf("hcxrepl %s\n", HCXREPL_VERSION);
+			return 0;
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "hcxrepl: unknown option '%s' (try 'hcxrepl help')\n", o);
+			return 1;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "hcxrepl: cannot initialise libsodium\n");
+		return 1;
+	}
+	argc -= i;
+	argv += i;
+	cmd = argv[0];
+	if (!strcmp(cmd, "genkey"))
+		return hcx_cmd_genkey(argc, argv);
+	if (!strcmp(cmd, "genpsk"))
+		return hcx_cmd_genpsk(argc, argv);
+	if (!strcmp(cmd, "pubkey"))
+		return hcx_cmd_pubkey(argc, argv);
+	if (!strcmp(cmd, "show"))
+		return hcx_cmd_show(argc, argv, &opt);
+	if (!strcmp(cmd, "set"))
+		return hcx_cmd_set(argc, argv, &opt);
+	if (!strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "hcxrepl: unknown command '%s' (try 'hcxrepl help')\n", cmd);
+	return 1;
+}
