@@ -21,8 +21,10 @@ module:
 cli:
 	$(MAKE) -C userspace HCXREPL_VERSION=$(VERSION)
 
+# Kbuild skips depmod without a System.map, which Debian's headers lack.
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 uninstall:

@@ -82,6 +82,7 @@ fi
 vm() { # KERNEL TIMEOUT SCRIPT: run SCRIPT in a VM booting KERNEL
 	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --out "$logs/vm-$1-$(basename "$3" .sh)" -- "$3"
 }
+step harness selftests/harness.sh
 step basic-6.1 vm 6.1 300 selftests/basic.sh
 step basic-6.12 vm 6.12 300 selftests/basic.sh
 step basic-debug vm debug 900 selftests/basic.sh

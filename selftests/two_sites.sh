@@ -25,7 +25,7 @@ truncate -s 64M "$work/a.img" "$work/b.img"
 cat >"$work/site.sh" <<'EOF'
 name=$1 addr=$2 peer=$3
 . selftests/lib/hcx.sh
-modprobe virtio_net 2>/dev/null
+[ -b /dev/vda ] || { echo "$name: no disk"; exit 2; }
 ip link set eth0 up && ip addr add "$addr/24" dev eth0 || exit 2
 for i in $(seq 60); do
 	ping -c 1 -W 1 "$peer" >/dev/null && break
@@ -62,12 +62,22 @@ check "site A's disk holds its mark, and only A's" \
 check "site B's disk holds its mark" \
 	bash -c "head -c 16 '$work/b.img' | grep -q hcxrepl-site-b"
 
-# Kill site A's VM mid-run and boot it again on the same disk.
+# Kill site A's VM mid-run, as a power cut would, and boot it again on the
+# same disk.  The VM is killed once its write reached the image file.
 selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --out "$work/a2" \
-	--timeout 20 --disk "$work/a.img" -- bash -c \
+	--timeout 300 --disk "$work/a.img" -- bash -c \
 	'printf "hcxrepl-killed\n" | dd of=/dev/vda bs=512 seek=1 conv=sync,fsync 2>/dev/null; sleep 600' \
-	>/dev/null 2>&1
-check "a VM that outlives its timeout is killed (status 124)" test $? = 124
+	>/dev/null 2>&1 &
+pid=$!
+for i in $(seq 120); do
+	grep -q hcxrepl-killed "$work/a.img" && break
+	sleep 1
+done
+kill -TERM $pid
+wait $pid
+check_eq "a killed VM dies at once (status 143)" 143 $?
+check "a VM that outlives its timeout is stopped (status 124)" bash -c \
+	"selftests/vm/vm.sh --kernel $kernel_b --timeout 10 -- sleep 600 >/dev/null 2>&1; test \$? = 124"
 selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --timeout 120 \
 	--disk "$work/a.img" -- bash -c \
 	'dd if=/dev/vda bs=512 count=2 2>/dev/null | grep -a -c -e hcxrepl-site-a -e hcxrepl-killed' \

@@ -26,6 +26,9 @@ mount -t configfs configfs /sys/kernel/config 2>/dev/null
 ln -sf /proc/self/fd /dev/fd
 hostname "$(cat $out/hostname 2>/dev/null || echo hcxvm)"
 ip link set lo up
+# Drivers of the VM's disk and NIC: nothing loads modules on demand here.
+modprobe -q virtio_blk 2>/dev/null
+modprobe -q virtio_net 2>/dev/null
 # Entropy the crypto needs early; virtio-rng feeds it too.
 echo "hcxrepl-vm $(date +%s%N)" >/dev/urandom
 

@@ -18,7 +18,9 @@
 #   --mac MAC      MAC address of that NIC
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the VM died or the
-# kernel log has a checker report (the console log is kept and named).
+# kernel log has a checker report (the console log is kept and named), or
+# 143 when this script was killed (it kills the VM at once, like a power
+# cut).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -91,8 +93,15 @@ listen:* | connect:*)
 *) die "--net wants listen:PORT or connect:PORT, not '$net'" ;;
 esac
 
+# A TERM or INT to this script pulls the VM's plug at once, as a site that
+# loses power would: tests kill a site mid-transfer this way.
+timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null &
+qemu=$!
+trap 'pkill -KILL -P $qemu; kill -KILL $qemu; wait $qemu || true
+      echo "vm.sh: $kver killed" >&2; exit 143' TERM INT
 status=0
-timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null || status=$?
+wait $qemu || status=$?
+trap - TERM INT
 [ ! -f "$out/output" ] || cat "$out/output"
 
 if [ -f "$out/rc" ]; then
