@@ -100,7 +100,6 @@ static void hcx_setup(struct net_device *dev)
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	eth_hw_addr_random(dev);
 
-	memset(hcx, 0, sizeof(*hcx));
 	hcx->dev = dev;
 	mutex_init(&hcx->conf_lock);
 }

@@ -27,7 +27,7 @@ while read -r verdict name; do
 done < <(sed -nE 's/^ +(not ok|ok) [0-9]+ (- )?/\1 /p' "$ktap" |
 	sed -E 's/^not ok /not_ok /')
 
-src=$(ls -d /var/cache/hcxrepl/src/linux-source-6.1-* | tail -n 1)
+src=$(source_tree 6.1)
 parsed=$(/usr/bin/python3 "$src/tools/testing/kunit/kunit.py" parse "$ktap" 2>&1)
 rc=$?
 ran=$(printf '%s\n' "$parsed" | sed -nE 's/.*Ran ([0-9]+) tests.*/\1/p' | tail -n 1)

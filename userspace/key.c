@@ -81,7 +81,8 @@ static int no_arguments(int argc, char **argv)
 	return 1;
 }
 
-int hcx_cmd_genkey(int argc, char **argv)
+/* Print 32 random bytes, clamped as X25519 private keys are when CLAMP. */
+static int generate(int argc, char **argv, bool clamp)
 {
 	unsigned char key[HCXREPL_KEY_LEN];
 	int ret;
@@ -89,26 +90,25 @@ int hcx_cmd_genkey(int argc, char **argv)
 	if (no_arguments(argc, argv))
 		return 1;
 	randombytes_buf(key, sizeof(key));
-	/* Clamp as X25519 does, so the key reads the same as wg's. */
-	key[0] &= 248;
-	key[31] &= 127;
-	key[31] |= 64;
+	if (clamp) {
+		/* As X25519 does, so the key reads the same as wg's. */
+		key[0] &= 248;
+		key[31] &= 127;
+		key[31] |= 64;
+	}
 	ret = print_key(key);
 	sodium_memzero(key, sizeof(key));
 	return ret;
 }
 
+int hcx_cmd_genkey(int argc, char **argv)
+{
+	return generate(argc, argv, true);
+}
+
 int hcx_cmd_genpsk(int argc, char **argv)
 {
-	unsigned char key[HCXREPL_KEY_LEN];
-	int ret;
-
-	if (no_arguments(argc, argv))
-		return 1;
-	randombytes_buf(key, sizeof(key));
-	ret = print_key(key);
-	sodium_memzero(key, sizeof(key));
-	return ret;
+	return generate(argc, argv, false);
 }
 
 int hcx_cmd_pubkey(int argc, char **argv)

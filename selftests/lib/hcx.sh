@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the in-VM tests, sourced after tap.sh.
 
-HCX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 HCX_KO=$HCX_TOP/build/$(uname -r)/hcxrepl.ko
 HCX_SPEC=$HCX_TOP/Documentation/netlink/specs/hcxrepl.yaml
 export PATH=$HCX_TOP/userspace:$PATH
@@ -19,7 +19,7 @@ load_module() {
 # ynl ARGS...: the kernel's YNL CLI, driven by our spec alone.
 ynl() {
 	local src
-	src=$(ls -d /var/cache/hcxrepl/src/linux-source-6.12-* | tail -n 1)
+	src=$(source_tree 6.12)
 	/usr/bin/python3 "$src/tools/net/ynl/cli.py" --spec "$HCX_SPEC" \
 		--schema "$src/Documentation/netlink/genetlink-legacy.yaml" "$@"
 }

@@ -65,7 +65,11 @@ if [ -z "$out" ]; then
 fi
 mkdir -p "$out"
 rm -f "$out/rc" "$out/output" "$out/dmesg" "$out/kmemleak" "$out/console.log"
-printf '%q ' "$@" >"$out/cmd"
+{
+	# The caches are where the host has them.
+	echo "export HCX_CACHE=$(printf '%q' "$HCX_CACHE")"
+	printf '%q ' "$@"
+} >"$out/cmd"
 pwd >"$out/cwd"
 echo "$name" >"$out/hostname"
 
