@@ -118,6 +118,14 @@ check_eq "a device in another namespace is not listed here" "['hcx0']" \
 check_eq "it is listed in its own namespace" "['hcxns0']" \
 	"$(ip netns exec other hcxrepl -j show | json '[d["ifname"] for d in j]')"
 
+# The same link kind through rtnetlink without ip(8).
+check "rtnetlink newlink (YNL, rt_link spec) creates a device" \
+	ynl_rt --do newlink --create --excl \
+	--json '{"ifname": "hcxrt0", "linkinfo": {"kind": "hcxrepl"}}'
+check_eq "the new device is listed" "['hcx0', 'hcxrt0']" \
+	"$(hcxrepl -j show | json 'sorted(d["ifname"] for d in j)')"
+check "rtnetlink dellink deletes it" \
+	ynl_rt --do dellink --json '{"ifname": "hcxrt0"}'
 check "ip link del removes the device" ip link del hcx0
 check "show lists nothing again" test -z "$(hcxrepl show)"
 

@@ -24,6 +24,15 @@ ynl() {
 		--schema "$src/Documentation/netlink/genetlink-legacy.yaml" "$@"
 }
 
+# ynl_rt ARGS...: the same client over rtnetlink, with the kernel's spec.
+ynl_rt() {
+	local src
+	src=$(source_tree 6.12)
+	/usr/bin/python3 "$src/tools/net/ynl/cli.py" \
+		--spec "$src/Documentation/netlink/specs/rt_link.yaml" \
+		--schema "$src/Documentation/netlink/netlink-raw.yaml" "$@"
+}
+
 nlraw() {
 	/usr/bin/python3 "$HCX_TOP/selftests/lib/nlraw.py" "$@"
 }
