@@ -2,9 +2,9 @@
 /*
  * hcxrepl: site-to-site replication appliance.  Module entry and exit.
  *
- * The link kind is registered before the generic-netlink family so that
- * the family never sees a request for a kind that does not exist yet, and
- * unregistered after it for the same reason.
+ * The handshake's crypto comes first, since devices use it; the link kind
+ * is registered before the generic-netlink family so that the family never
+ * sees a request for a kind that does not exist yet.  Exit runs in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,14 +13,19 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "noise.h"
 
 static int __init hcx_mod_init(void)
 {
 	int ret;
 
-	ret = hcx_device_init();
+	ret = hcx_noise_init();
 	if (ret)
 		return ret;
+
+	ret = hcx_device_init();
+	if (ret)
+		goto err_noise;
 
 	ret = hcx_genl_init();
 	if (ret)
@@ -31,6 +36,8 @@ static int __init hcx_mod_init(void)
 
 err_device:
 	hcx_device_uninit();
+err_noise:
+	hcx_noise_uninit();
 	return ret;
 }
 
@@ -38,6 +45,7 @@ static void __exit hcx_mod_exit(void)
 {
 	hcx_genl_uninit();
 	hcx_device_uninit();
+	hcx_noise_uninit();
 }
 
 module_init(hcx_mod_init);

@@ -70,6 +70,7 @@ kver61=$(debian_kver 6.1) && kver612=$(debian_kver 6.12) || exit 1
 step cli-build make -C userspace
 step cli selftests/cli.sh
 step ynl-generated selftests/ynl/regen.sh --check
+step noise-vectors /usr/bin/python3 selftests/vectors/noise_ref.py --check kmod/tests/noise_vectors.h
 step checkpatch checkpatch
 step build-6.1 build_module "$kver61" "/lib/modules/$kver61/build"
 step build-6.12 build_module "$kver612" "/lib/modules/$kver612/build"

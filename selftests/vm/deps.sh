@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make pkg-config bc bison flex libelf-dev libssl-dev dwarves
-	libmnl-dev libsodium-dev sparse perl python3 python3-yaml
+	libmnl-dev libsodium-dev sparse perl python3 python3-yaml python3-cryptography
 	python3-jsonschema rsync cpio xz-utils zstd kmod
 	# the two kernels, their headers and their sources
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
