@@ -12,7 +12,7 @@
 
 kernel_a=${1:-6.1}
 kernel_b=${2:-6.12}
-# Not under /tmp: the VMs mount their own tmpfs there and must see this.
+# In the checkout: both VMs read the site script from here.
 work=$HCX_TOP/build/two-sites
 rm -rf "$work"
 mkdir -p "$work"
