@@ -8,8 +8,10 @@
  * outside RTNL hold a netdevice reference for the duration.
  *
  * Locking: RTNL for creation and deletion; hcx_device.conf_lock for the
- * configuration (see device.h).  Until a peer session exists every frame
- * handed to the device is dropped and counted as tx-no-session.
+ * configuration, peer included (see device.h and peer.c).
+ *
+ * Until a peer session exists every frame handed to the device is dropped
+ * and counted as tx-no-session.
  */
 
 #include <linux/etherdevice.h>
@@ -29,6 +31,25 @@ bool hcx_is_device(const struct net_device *dev)
 	return dev->rtnl_link_ops == &hcx_link_ops;
 }
 
+/* The X25519 public key of PRIVATE, or -EINVAL for a zero or weak key. */
+int hcx_key_public(u8 public[HCXREPL_KEY_LEN],
+		   const u8 private[HCXREPL_KEY_LEN])
+{
+	return curve25519_generate_public(public, private) ? 0 : -EINVAL;
+}
+
+/* Set this site's key pair; conf_lock held, PUBLIC derived from PRIVATE. */
+void hcx_device_set_identity(struct hcx_device *hcx,
+			     const u8 private[HCXREPL_KEY_LEN],
+			     const u8 public[HCXREPL_KEY_LEN])
+{
+	lockdep_assert_held(&hcx->conf_lock);
+
+	memcpy(hcx->private_key, private, HCXREPL_KEY_LEN);
+	memcpy(hcx->public_key, public, HCXREPL_KEY_LEN);
+	hcx->has_identity = true;
+}
+
 /**
  * hcx_device_set_private_key - set this site's static key pair
  * @hcx: the device, with conf_lock held
@@ -41,15 +62,12 @@ int hcx_device_set_private_key(struct hcx_device *hcx,
 			       const u8 key[HCXREPL_KEY_LEN])
 {
 	u8 public_key[HCXREPL_KEY_LEN];
+	int ret;
 
-	lockdep_assert_held(&hcx->conf_lock);
-
-	if (!curve25519_generate_public(public_key, key))
-		return -EINVAL;
-	memcpy(hcx->private_key, key, HCXREPL_KEY_LEN);
-	memcpy(hcx->public_key, public_key, HCXREPL_KEY_LEN);
-	hcx->has_identity = true;
-	return 0;
+	ret = hcx_key_public(public_key, key);
+	if (!ret)
+		hcx_device_set_identity(hcx, key, public_key);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_device_set_private_key);
 
@@ -76,6 +94,7 @@ static void hcx_dev_uninit(struct net_device *dev)
 {
 	struct hcx_device *hcx = netdev_priv(dev);
 
+	hcx_peer_remove(hcx);
 	memzero_explicit(hcx->private_key, sizeof(hcx->private_key));
 	free_percpu(dev->tstats);
 }
@@ -119,6 +138,8 @@ void hcx_device_uninit(void)
 {
 	/* Deletes every device of this kind, in every namespace. */
 	rtnl_link_unregister(&hcx_link_ops);
+	/* Their peers are freed after a grace period, by this module's code. */
+	rcu_barrier();
 }
 
 MODULE_ALIAS_RTNL_LINK(KBUILD_MODNAME);

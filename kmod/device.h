@@ -9,6 +9,7 @@
 #include <linux/netdevice.h>
 #include <uapi/linux/hcxrepl.h>
 
+#include "peer.h"
 #include "stats.h"
 
 /**
@@ -21,6 +22,7 @@
  * @has_identity: @private_key and @public_key are set (@conf_lock)
  * @listen_port: UDP port of the interconnect, TCP port of replication
  *	(@conf_lock)
+ * @peer: the peer site, or NULL; RCU, written under @conf_lock
  * @drops: drop counters by reason, lockless
  */
 struct hcx_device {
@@ -30,12 +32,18 @@ struct hcx_device {
 	u8 public_key[HCXREPL_KEY_LEN];
 	bool has_identity;
 	u16 listen_port;
+	struct hcx_peer __rcu *peer;
 	struct hcx_drop_stats drops;
 };
 
 int hcx_device_init(void);
 void hcx_device_uninit(void);
 bool hcx_is_device(const struct net_device *dev);
+int hcx_key_public(u8 public[HCXREPL_KEY_LEN],
+		   const u8 private[HCXREPL_KEY_LEN]);
+void hcx_device_set_identity(struct hcx_device *hcx,
+			     const u8 private[HCXREPL_KEY_LEN],
+			     const u8 public[HCXREPL_KEY_LEN]);
 int hcx_device_set_private_key(struct hcx_device *hcx,
 			       const u8 key[HCXREPL_KEY_LEN]);
 

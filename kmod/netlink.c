@@ -111,6 +111,46 @@ static int hcx_put_drop_stats(struct sk_buff *skb, struct hcx_device *hcx)
 	return 0;
 }
 
+static int hcx_put_peer(struct sk_buff *skb, struct hcx_device *hcx,
+			bool secrets)
+{
+	const union hcx_endpoint *ep;
+	struct hcx_peer *peer;
+	struct nlattr *nest;
+
+	peer = rcu_dereference_protected(hcx->peer,
+					 lockdep_is_held(&hcx->conf_lock));
+	if (!peer)
+		return 0;
+	ep = &peer->endpoint;
+	nest = nla_nest_start(skb, HCXREPL_A_DEVICE_PEER);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, HCXREPL_A_PEER_PUBLIC_KEY, HCXREPL_KEY_LEN,
+		    peer->public_key) ||
+	    (secrets && nla_put(skb, HCXREPL_A_PEER_PRESHARED_KEY,
+				HCXREPL_KEY_LEN, peer->preshared_key)) ||
+	    (ep->addr.sa_family == AF_INET &&
+	     (nla_put_in_addr(skb, HCXREPL_A_PEER_ENDPOINT_IPV4,
+			      ep->addr4.sin_addr.s_addr) ||
+	      nla_put_be16(skb, HCXREPL_A_PEER_ENDPOINT_PORT,
+			   ep->addr4.sin_port))) ||
+	    (ep->addr.sa_family == AF_INET6 &&
+	     (nla_put_in6_addr(skb, HCXREPL_A_PEER_ENDPOINT_IPV6,
+			       &ep->addr6.sin6_addr) ||
+	      nla_put_be16(skb, HCXREPL_A_PEER_ENDPOINT_PORT,
+			   ep->addr6.sin6_port))) ||
+	    nla_put_u16(skb, HCXREPL_A_PEER_PERSISTENT_KEEPALIVE,
+			peer->persistent_keepalive) ||
+	    nla_put_u8(skb, HCXREPL_A_PEER_SESSION_STATE,
+		       HCXREPL_SESSION_STATE_NONE)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* Fill one device message; the caller holds a reference to the device. */
 static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 			   bool secrets)
@@ -130,7 +170,7 @@ static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 				       HCXREPL_KEY_LEN, hcx->private_key))
 			goto out;
 	}
-	ret = hcx_put_drop_stats(skb, hcx);
+	ret = hcx_put_peer(skb, hcx, secrets) ?: hcx_put_drop_stats(skb, hcx);
 out:
 	mutex_unlock(&hcx->conf_lock);
 	return ret;
@@ -227,18 +267,96 @@ int hcxrepl_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret ?: skb->len;
 }
 
+/*
+ * Validate the peer nest of a dev-set request into CFG; nothing changes
+ * here.  Attributes that only replies carry are refused.
+ */
+static int hcx_peer_config_from_attr(struct hcx_peer_config *cfg,
+				     struct nlattr *nest,
+				     struct netlink_ext_ack *extack)
+{
+	static const int read_only[] = {
+		HCXREPL_A_PEER_SESSION_STATE, HCXREPL_A_PEER_LAST_HANDSHAKE_NS,
+		HCXREPL_A_PEER_RX_BYTES, HCXREPL_A_PEER_TX_BYTES,
+		HCXREPL_A_PEER_RX_PACKETS, HCXREPL_A_PEER_TX_PACKETS,
+	};
+	struct nlattr *tb[HCXREPL_A_PEER_MAX + 1];
+	struct nlattr *v4, *v6, *port;
+	int i, ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->keepalive = -1;
+	ret = nla_parse_nested(tb, HCXREPL_A_PEER_MAX, nest,
+			       hcxrepl_peer_nl_policy, extack);
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(read_only); i++)
+		if (tb[read_only[i]]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[read_only[i]],
+					    "Attribute is read-only");
+			return -EINVAL;
+		}
+
+	cfg->remove = nla_get_flag(tb[HCXREPL_A_PEER_REMOVE]);
+	if (tb[HCXREPL_A_PEER_PUBLIC_KEY])
+		cfg->public_key = nla_data(tb[HCXREPL_A_PEER_PUBLIC_KEY]);
+	if (tb[HCXREPL_A_PEER_PRESHARED_KEY])
+		cfg->preshared_key = nla_data(tb[HCXREPL_A_PEER_PRESHARED_KEY]);
+	if (tb[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE])
+		cfg->keepalive =
+			nla_get_u16(tb[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]);
+
+	v4 = tb[HCXREPL_A_PEER_ENDPOINT_IPV4];
+	v6 = tb[HCXREPL_A_PEER_ENDPOINT_IPV6];
+	port = tb[HCXREPL_A_PEER_ENDPOINT_PORT];
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_ATTR(extack, v6,
+				    "An endpoint is IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (!(v4 || v6) != !port) {
+		NL_SET_ERR_MSG_ATTR(extack, port ?: v4 ?: v6,
+				    "An endpoint needs an address and a port");
+		return -EINVAL;
+	}
+	if (port && !nla_get_be16(port)) {
+		NL_SET_ERR_MSG_ATTR(extack, port, "Endpoint port 0");
+		return -EINVAL;
+	}
+	if (v4) {
+		cfg->endpoint.addr4.sin_family = AF_INET;
+		cfg->endpoint.addr4.sin_addr.s_addr = nla_get_in_addr(v4);
+		cfg->endpoint.addr4.sin_port = nla_get_be16(port);
+	} else if (v6) {
+		cfg->endpoint.addr6.sin6_family = AF_INET6;
+		cfg->endpoint.addr6.sin6_addr = nla_get_in6_addr(v6);
+		cfg->endpoint.addr6.sin6_port = nla_get_be16(port);
+	}
+
+	if (cfg->remove && (cfg->preshared_key || v4 || v6 ||
+			    cfg->keepalive >= 0)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[HCXREPL_A_PEER_REMOVE],
+				    "Removing the peer takes no other setting");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *private_key = info->attrs[HCXREPL_A_DEVICE_PRIVATE_KEY];
 	struct nlattr *port = info->attrs[HCXREPL_A_DEVICE_LISTEN_PORT];
+	struct nlattr *peer = info->attrs[HCXREPL_A_DEVICE_PEER];
+	u8 new_public[HCXREPL_KEY_LEN];
+	const u8 *own_public, *peer_key;
+	struct hcx_peer_config peer_cfg;
 	struct hcx_device *hcx;
 	int ret = 0;
 
-	if (info->attrs[HCXREPL_A_DEVICE_PEER]) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[HCXREPL_A_DEVICE_PEER],
-				    "Peer configuration is not implemented yet");
-		return -EOPNOTSUPP;
+	if (peer) {
+		ret = hcx_peer_config_from_attr(&peer_cfg, peer, info->extack);
+		if (ret)
+			return ret;
 	}
 
 	hcx = hcx_device_from_attrs(genl_info_net(info), info->attrs,
@@ -247,17 +365,31 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(hcx);
 
 	mutex_lock(&hcx->conf_lock);
-	/* The key is the only attribute that can be refused: apply it first
-	 * so that a refusal leaves the device unchanged.
-	 */
-	if (private_key) {
-		ret = hcx_device_set_private_key(hcx, nla_data(private_key));
-		if (ret) {
-			NL_SET_ERR_MSG_ATTR(info->extack, private_key,
-					    "Invalid X25519 private key");
-			goto out;
-		}
+	/* Everything that can be refused is checked before anything changes. */
+	if (private_key &&
+	    hcx_key_public(new_public, nla_data(private_key))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, private_key,
+				    "Invalid X25519 private key");
+		ret = -EINVAL;
+		goto out;
 	}
+	own_public = private_key ? new_public :
+		     hcx->has_identity ? hcx->public_key : NULL;
+	peer_key = hcx_peer_key_after(hcx, peer ? &peer_cfg : NULL);
+	if (own_public && peer_key &&
+	    !memcmp(own_public, peer_key, HCXREPL_KEY_LEN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "The peer's public key is this site's own");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (peer) {
+		ret = hcx_peer_apply(hcx, &peer_cfg, info->extack);
+		if (ret)
+			goto out;
+	}
+	if (private_key)
+		hcx_device_set_identity(hcx, nla_data(private_key), new_public);
 	if (port)
 		hcx->listen_port = nla_get_u16(port);
 out:

@@ -20,8 +20,10 @@ load_module() {
 ynl() {
 	local src
 	src=$(source_tree 6.12)
+	# The spec is validated against the schema where it is generated
+	# (selftests/ynl/regen.sh); here that would cost seconds a call.
 	/usr/bin/python3 "$src/tools/net/ynl/cli.py" --spec "$HCX_SPEC" \
-		--schema "$src/Documentation/netlink/genetlink-legacy.yaml" "$@"
+		--no-schema "$@"
 }
 
 # ynl_rt ARGS...: the same client over rtnetlink, with the kernel's spec.
@@ -30,7 +32,7 @@ ynl_rt() {
 	src=$(source_tree 6.12)
 	/usr/bin/python3 "$src/tools/net/ynl/cli.py" \
 		--spec "$src/Documentation/netlink/specs/rt_link.yaml" \
-		--schema "$src/Documentation/netlink/netlink-raw.yaml" "$@"
+		--no-schema "$@"
 }
 
 nlraw() {
@@ -43,19 +45,16 @@ json() {
 	/usr/bin/python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"
 }
 
-# uapi NAME: the value of enumerator NAME in the UAPI header, so raw
-# requests follow the header instead of repeating its numbers.
-uapi() {
-	/usr/bin/python3 - "$HCX_TOP/uapi/linux/hcxrepl.h" "$1" <<'PY'
+# uapi_vars: NAME=VALUE for every enumerator of the UAPI header, to eval,
+# so that raw requests follow the header instead of repeating its numbers.
+uapi_vars() {
+	/usr/bin/python3 - "$HCX_TOP/uapi/linux/hcxrepl.h" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 for body in re.findall(r"enum[^{]*\{([^}]*)\}", text):
     value = -1
-    for item in re.findall(r"\b([A-Z0-9_]+)\s*(?:=\s*(\d+))?\s*,", body):
-        value = int(item[1]) if item[1] else value + 1
-        if item[0] == sys.argv[2]:
-            print(value)
-            sys.exit(0)
-sys.exit(f"uapi: no enumerator {sys.argv[2]}")
+    for name, explicit in re.findall(r"\b([A-Z0-9_]+)\s*(?:=\s*(\d+))?\s*,", body):
+        value = int(explicit) if explicit else value + 1
+        print(f"{name}={value}")
 PY
 }
