@@ -357,6 +357,13 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = hcx_peer_config_from_attr(&peer_cfg, peer, info->extack);
 		if (ret)
 			return ret;
+		peer_cfg.replace =
+			nla_get_flag(info->attrs[HCXREPL_A_DEVICE_REPLACE_PEER]);
+	} else if (info->attrs[HCXREPL_A_DEVICE_REPLACE_PEER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[HCXREPL_A_DEVICE_REPLACE_PEER],
+				    "replace-peer needs a peer");
+		return -EINVAL;
 	}
 
 	hcx = hcx_device_from_attrs(genl_info_net(info), info->attrs,

@@ -42,6 +42,7 @@ int hcx_peer_apply(struct hcx_device *hcx, const struct hcx_peer_config *cfg,
 		   struct netlink_ext_ack *extack)
 {
 	struct hcx_peer *peer;
+	bool new_key;
 
 	lockdep_assert_held(&hcx->conf_lock);
 
@@ -52,8 +53,9 @@ int hcx_peer_apply(struct hcx_device *hcx, const struct hcx_peer_config *cfg,
 
 	peer = rcu_dereference_protected(hcx->peer,
 					 lockdep_is_held(&hcx->conf_lock));
-	if (!peer || (cfg->public_key &&
-		      memcmp(cfg->public_key, peer->public_key, HCXREPL_KEY_LEN))) {
+	new_key = cfg->public_key && (!peer ||
+		  memcmp(cfg->public_key, peer->public_key, HCXREPL_KEY_LEN));
+	if (!peer || cfg->replace || new_key) {
 		/* A new peer: nothing of the previous one carries over. */
 		if (!cfg->public_key) {
 			NL_SET_ERR_MSG(extack, "A new peer needs its public key");

@@ -44,6 +44,8 @@ struct hcx_peer {
 /**
  * struct hcx_peer_config - a validated peer change from a dev-set request
  * @remove: remove the peer; nothing else is set
+ * @replace: start from a new peer even for the current peer's key, so that
+ *	what this change leaves out is reset
  * @public_key: the peer's key; a different key than the current peer's
  *	replaces that peer
  * @preshared_key: new pre-shared key, or NULL to leave it
@@ -52,6 +54,7 @@ struct hcx_peer {
  */
 struct hcx_peer_config {
 	bool remove;
+	bool replace;
 	const u8 *public_key;
 	const u8 *preshared_key;
 	union hcx_endpoint endpoint;

@@ -164,6 +164,37 @@ check "remove the peer" \
 	ynl --do dev-set --json '{"ifname": "hcx0", "peer": {"remove": true}}'
 check_eq "the peer is gone" False "$(hcxrepl -j show hcx0 | json '"peer" in j[0]')"
 
+# The same through the CLI, and the showconf/setconf round trip.
+hcxrepl genpsk >"$tmp/psk"
+check "CLI: set the peer" hcxrepl set hcx0 peer "$peer_b64" \
+	preshared-key "$tmp/psk" endpoint '[2001:db8::5]:51821' \
+	persistent-keepalive 15
+check_eq "CLI: the peer is shown" "('$peer_b64', '[2001:db8::5]:51821', 15)" \
+	"$(hcxrepl -j show hcx0 | json '(lambda p: (p["public_key"], p["endpoint"], p["persistent_keepalive"]))(j[0]["peer"])')"
+hcxrepl showconf hcx0 >"$tmp/conf"
+check "showconf has the private and pre-shared keys" bash -c \
+	"grep -qx 'PrivateKey = $(cat "$key")' '$tmp/conf' &&
+	 grep -qx 'PresharedKey = $(cat "$tmp/psk")' '$tmp/conf'"
+check "set changes the device" hcxrepl set hcx0 listen-port 7 \
+	peer "$peer_b64" endpoint 192.0.2.7:7 persistent-keepalive off
+check "setconf applies what showconf printed" hcxrepl setconf hcx0 "$tmp/conf"
+check_eq "showconf and setconf round-trip" "$(cat "$tmp/conf")" \
+	"$(hcxrepl showconf hcx0)"
+printf '[Interface]\nPrivateKey = %s\nListenPort = 4000\n' "$(cat "$key")" >"$tmp/nopeer"
+{ cat "$tmp/nopeer"; printf '[Peer]\nPublicKey = %s\n' "$peer_b64"; } >"$tmp/bare"
+check "setconf with a bare [Peer] of the same key" hcxrepl setconf hcx0 "$tmp/bare"
+check_eq "what the file leaves out is reset" "(False, 0)" \
+	"$(hcxrepl -j show hcx0 | json '(lambda p: ("endpoint" in p, p["persistent_keepalive"]))(j[0]["peer"])')"
+expect "replace-peer without a peer: EINVAL, explained" \
+	'^errno=22 msg=replace-peer needs a peer' \
+	$fam "$set" "$a_ifname:str:hcx0" "$HCXREPL_A_DEVICE_REPLACE_PEER:hex:"
+check "setconf without a [Peer] removes the peer" \
+	hcxrepl setconf hcx0 "$tmp/nopeer"
+check_eq "no peer is left" False "$(hcxrepl -j show hcx0 | json '"peer" in j[0]')"
+check_fails "setconf of a missing device is one clear line" \
+	"^hcxrepl: setconf nosuch0: No such device$" \
+	hcxrepl setconf nosuch0 "$tmp/nopeer"
+
 check_fails "CLI: missing device is one clear line" \
 	"^hcxrepl: .*nosuch0.*No such device$" hcxrepl show nosuch0
 check_fails "CLI: unknown command is one clear line" \

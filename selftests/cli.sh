@@ -34,7 +34,7 @@ check "pubkey accepts its key without a newline" \
 check "--version names the version" \
 	bash -c "$hcxrepl --version | grep -qx 'hcxrepl $(cat "$top/VERSION")'"
 check "help lists every verb" \
-	bash -c "h=\$($hcxrepl help); for v in genkey genpsk pubkey show set help; do
+	bash -c "h=\$($hcxrepl help); for v in genkey genpsk pubkey show set showconf setconf help; do
 		grep -qE \"^ *hcxrepl( \\[[^]]*\\])* \$v\\b\" <<<\"\$h\" || { echo missing \$v; exit 1; }; done"
 
 check_fails "no arguments" "usage|Usage" $hcxrepl
@@ -51,6 +51,30 @@ check_fails "set with a bad port" "^hcxrepl: set: invalid listen-port '99999'" \
 	$hcxrepl set hcx0 listen-port 99999
 check_fails "set with a missing key file" "^hcxrepl: set: .*nonexistent" \
 	$hcxrepl set hcx0 private-key /nonexistent
+peer=$(echo "$bob_priv" | $hcxrepl pubkey)
+check_fails "set with a bad peer key" "^hcxrepl: set: invalid peer key 'nokey'" \
+	$hcxrepl set hcx0 peer nokey
+check_fails "set with a bad endpoint" "^hcxrepl: set: invalid endpoint '192.0.2.1'" \
+	$hcxrepl set hcx0 peer "$peer" endpoint 192.0.2.1
+check_fails "set with an endpoint port 0" "^hcxrepl: set: invalid endpoint" \
+	$hcxrepl set hcx0 peer "$peer" endpoint 192.0.2.1:0
+check_fails "set with a bad keepalive" "^hcxrepl: set: invalid persistent-keepalive 'soon'" \
+	$hcxrepl set hcx0 peer "$peer" persistent-keepalive soon
+check_fails "set with an unknown peer word" "^hcxrepl: set: unknown argument 'bogus'" \
+	$hcxrepl set hcx0 peer "$peer" bogus
+conf=$(mktemp)
+printf '[Interface]\nListenPort = 1\nBogus = 2\n' >"$conf"
+check_fails "setconf names the file, line and key" \
+	"^hcxrepl: setconf: $conf:3: unknown key 'Bogus'" $hcxrepl setconf hcx0 "$conf"
+printf '[Peer]\nEndpoint = 192.0.2.1:1\n' >"$conf"
+check_fails "setconf wants the peer's key" "^hcxrepl: setconf: $conf: \\[Peer\\] without PublicKey" \
+	$hcxrepl setconf hcx0 "$conf"
+printf '[Peer]\nPublicKey = %s\n[Peer]\nPublicKey = %s\n' "$peer" "$peer" >"$conf"
+check_fails "setconf refuses a second peer" "^hcxrepl: setconf: $conf:3: a second \\[Peer\\]" \
+	$hcxrepl setconf hcx0 "$conf"
+check_fails "setconf of a missing file" "^hcxrepl: setconf: cannot open '/nonexistent'" \
+	$hcxrepl setconf hcx0 /nonexistent
+rm -f "$conf"
 check "an error is one line, with no usage dump after it" \
 	test "$($hcxrepl frobnicate 2>&1 | wc -l)" = 1
 tap_done

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <linux/genetlink.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,12 @@ struct device_reply {
 	char endpoint[INET6_ADDRSTRLEN + 8];	/* "" when unknown */
 	const char *session;			/* NULL when not reported */
 };
+
+/* True when KEY is not all zeroes (an unset pre-shared key is). */
+static bool key_is_set(const unsigned char *key)
+{
+	return !sodium_is_zero(key, HCXREPL_KEY_LEN);
+}
 
 static void key_text(char out[HCX_KEY_B64_LEN], const struct nlattr *attr)
 {
@@ -304,31 +311,254 @@ int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
 	return ret ? 1 : 0;
 }
 
-/* PORT in 0..65535, digits only. */
-static bool parse_port(const char *text, uint16_t *port)
+/* showconf: the configuration in the format setconf reads. */
+static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 {
-	unsigned long value;
+	char key[HCX_KEY_B64_LEN];
+	struct device_reply r;
+	const struct nlattr *attr;
+
+	(void)data;
+	if (parse_device(nlh, &r) < 0)
+		return MNL_CB_ERROR;
+	printf("[Interface]\n");
+	if (get_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
+		printf("ListenPort = %u\n",
+		       get_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+	key_text(key, r.dev[HCXREPL_A_DEVICE_PRIVATE_KEY]);
+	if (key[0])
+		printf("PrivateKey = %s\n", key);
+	if (r.dev[HCXREPL_A_DEVICE_PEER]) {
+		printf("\n[Peer]\nPublicKey = %s\n", r.peer_key);
+		attr = sized(r.peer[HCXREPL_A_PEER_PRESHARED_KEY], HCXREPL_KEY_LEN);
+		if (attr && key_is_set(mnl_attr_get_payload(attr))) {
+			key_text(key, attr);
+			printf("PresharedKey = %s\n", key);
+		}
+		if (r.endpoint[0])
+			printf("Endpoint = %s\n", r.endpoint);
+		if (get_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]))
+			printf("PersistentKeepalive = %u\n",
+			       get_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
+	}
+	sodium_memzero(key, sizeof(key));
+	return MNL_CB_OK;
+}
+
+int hcx_cmd_showconf(int argc, char **argv, const struct hcx_options *opt)
+{
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	int ret;
+
+	(void)opt;
+	if (argc != 2 || strlen(argv[1]) >= IFNAMSIZ) {
+		fprintf(stderr, "hcxrepl: showconf: name one device (hcxrepl showconf DEV)\n");
+		return 1;
+	}
+	if (hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_GET, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, argv[1]);
+	mnl_attr_put(nlh, HCXREPL_A_DEVICE_SECRETS, 0, NULL);
+	ret = hcx_genl_talk(&g, nlh, showconf_cb, NULL);
+	/* The reply in the buffer held the keys. */
+	sodium_memzero(g.buf, MNL_SOCKET_BUFFER_SIZE);
+	if (ret)
+		fprintf(stderr, "hcxrepl: showconf %s: %s\n", argv[1],
+			hcx_genl_strerror(&g, ret));
+	hcx_genl_close(&g);
+	return ret ? 1 : 0;
+}
+
+/* A number in 0..MAX, digits only. */
+static bool parse_number(const char *text, unsigned long max,
+			 unsigned long *out)
+{
 	char *end;
 
 	if (!*text || strspn(text, "0123456789") != strlen(text))
 		return false;
 	errno = 0;
-	value = strtoul(text, &end, 10);
-	if (errno || value > 65535)
+	*out = strtoul(text, &end, 10);
+	return !errno && *out <= max;
+}
+
+bool hcx_parse_keepalive(const char *text, int *out)
+{
+	unsigned long value;
+
+	if (!strcmp(text, "off")) {
+		*out = 0;
+		return true;
+	}
+	if (!parse_number(text, 65535, &value))
 		return false;
-	*port = value;
+	*out = value;
 	return true;
+}
+
+bool hcx_parse_endpoint(const char *text, struct sockaddr_storage *out,
+			const char *what)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res;
+	const char *port, *endpoint = text;
+	char host[256];
+	unsigned long number;
+	size_t len;
+	int ret;
+
+	if (text[0] == '[') {
+		port = strstr(text, "]:");
+		len = port ? (size_t)(port - text - 1) : 0;
+		text++;
+		port = port ? port + 2 : NULL;
+	} else {
+		port = strrchr(text, ':');
+		len = port ? (size_t)(port - text) : 0;
+		port = port ? port + 1 : NULL;
+	}
+	if (!port || !len || len >= sizeof(host) ||
+	    !parse_number(port, 65535, &number) || !number) {
+		fprintf(stderr, "hcxrepl: %s: invalid endpoint '%s' (want HOST:PORT or [HOST]:PORT)\n",
+			what, endpoint);
+		return false;
+	}
+	memcpy(host, text, len);
+	host[len] = '\0';
+	ret = getaddrinfo(host, port, &hints, &res);
+	if (ret) {
+		fprintf(stderr, "hcxrepl: %s: endpoint '%s': %s\n", what, host,
+			gai_strerror(ret));
+		return false;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return true;
+}
+
+void hcx_device_conf_init(struct hcx_device_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->keepalive = -1;
+}
+
+static void put_peer(struct nlmsghdr *nlh, const struct hcx_device_conf *conf)
+{
+	const struct sockaddr_in *in4 = (const void *)&conf->endpoint;
+	const struct sockaddr_in6 *in6 = (const void *)&conf->endpoint;
+	struct nlattr *nest = mnl_attr_nest_start(nlh, HCXREPL_A_DEVICE_PEER);
+
+	if (conf->peer_remove)
+		mnl_attr_put(nlh, HCXREPL_A_PEER_REMOVE, 0, NULL);
+	if (conf->has_peer_key)
+		mnl_attr_put(nlh, HCXREPL_A_PEER_PUBLIC_KEY, HCXREPL_KEY_LEN,
+			     conf->peer_key);
+	if (conf->has_psk)
+		mnl_attr_put(nlh, HCXREPL_A_PEER_PRESHARED_KEY, HCXREPL_KEY_LEN,
+			     conf->psk);
+	if (conf->has_endpoint && conf->endpoint.ss_family == AF_INET) {
+		mnl_attr_put(nlh, HCXREPL_A_PEER_ENDPOINT_IPV4, 4,
+			     &in4->sin_addr);
+		mnl_attr_put(nlh, HCXREPL_A_PEER_ENDPOINT_PORT, 2, &in4->sin_port);
+	} else if (conf->has_endpoint) {
+		mnl_attr_put(nlh, HCXREPL_A_PEER_ENDPOINT_IPV6, 16,
+			     &in6->sin6_addr);
+		mnl_attr_put(nlh, HCXREPL_A_PEER_ENDPOINT_PORT, 2,
+			     &in6->sin6_port);
+	}
+	if (conf->keepalive >= 0)
+		mnl_attr_put_u16(nlh, HCXREPL_A_PEER_PERSISTENT_KEEPALIVE,
+				 conf->keepalive);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+int hcx_device_apply(const char *dev, struct hcx_device_conf *conf,
+		     const char *what)
+{
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	int ret;
+
+	if (hcx_genl_open(&g) < 0) {
+		sodium_memzero(conf, sizeof(*conf));
+		return 1;
+	}
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_SET, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
+	if (conf->has_private_key)
+		mnl_attr_put(nlh, HCXREPL_A_DEVICE_PRIVATE_KEY, HCXREPL_KEY_LEN,
+			     conf->private_key);
+	if (conf->has_port)
+		mnl_attr_put_u16(nlh, HCXREPL_A_DEVICE_LISTEN_PORT, conf->port);
+	if (conf->has_peer)
+		put_peer(nlh, conf);
+	if (conf->has_peer && conf->replace_peer)
+		mnl_attr_put(nlh, HCXREPL_A_DEVICE_REPLACE_PEER, 0, NULL);
+	sodium_memzero(conf, sizeof(*conf));
+	ret = hcx_genl_talk(&g, nlh, NULL, NULL);
+	/* The request in the buffer held the keys. */
+	sodium_memzero(g.buf, MNL_SOCKET_BUFFER_SIZE);
+	if (ret)
+		fprintf(stderr, "hcxrepl: %s %s: %s\n", what, dev,
+			hcx_genl_strerror(&g, ret));
+	hcx_genl_close(&g);
+	return ret ? 1 : 0;
+}
+
+static int set_fail(struct hcx_device_conf *conf)
+{
+	sodium_memzero(conf, sizeof(*conf));
+	return 1;
+}
+
+/* The words after "peer KEY": [remove] [preshared-key FILE] [endpoint E]
+ * [persistent-keepalive N|off].
+ */
+static int parse_peer_words(int argc, char **argv, struct hcx_device_conf *conf)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *word = argv[i], *value = argv[i + 1];
+
+		if (!strcmp(word, "remove")) {
+			conf->peer_remove = true;
+			continue;
+		}
+		if (strcmp(word, "preshared-key") && strcmp(word, "endpoint") &&
+		    strcmp(word, "persistent-keepalive")) {
+			fprintf(stderr, "hcxrepl: set: unknown argument '%s'\n", word);
+			return -1;
+		}
+		if (++i >= argc) {
+			fprintf(stderr, "hcxrepl: set: '%s' needs a value\n", word);
+			return -1;
+		}
+		if (!strcmp(word, "preshared-key")) {
+			if (!hcx_key_read(conf->psk, value, "set"))
+				return -1;
+			conf->has_psk = true;
+		} else if (!strcmp(word, "endpoint")) {
+			if (!hcx_parse_endpoint(value, &conf->endpoint, "set"))
+				return -1;
+			conf->has_endpoint = true;
+		} else if (!hcx_parse_keepalive(value, &conf->keepalive)) {
+			fprintf(stderr, "hcxrepl: set: invalid persistent-keepalive '%s'\n",
+				value);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 {
-	unsigned char private_key[HCXREPL_KEY_LEN];
-	const char *key_path = NULL, *dev;
-	bool has_port = false;
-	struct nlmsghdr *nlh;
-	struct hcx_genl g;
-	uint16_t port = 0;
-	int i, ret;
+	struct hcx_device_conf conf;
+	unsigned long port;
+	const char *dev;
+	int i;
 
 	(void)opt;
 	if (argc < 2) {
@@ -340,46 +570,43 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 		fprintf(stderr, "hcxrepl: set: '%s' is not a device name\n", dev);
 		return 1;
 	}
+	hcx_device_conf_init(&conf);
 	for (i = 2; i < argc; i += 2) {
 		const char *word = argv[i], *value = argv[i + 1];
 
-		if (strcmp(word, "private-key") && strcmp(word, "listen-port")) {
+		if (strcmp(word, "private-key") && strcmp(word, "listen-port") &&
+		    strcmp(word, "peer")) {
 			fprintf(stderr, "hcxrepl: set: unknown argument '%s'\n", word);
-			return 1;
+			return set_fail(&conf);
 		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "hcxrepl: set: '%s' needs a value\n", word);
-			return 1;
+			return set_fail(&conf);
 		}
 		if (!strcmp(word, "private-key")) {
-			key_path = value;
-		} else if (!parse_port(value, &port)) {
-			fprintf(stderr, "hcxrepl: set: invalid listen-port '%s'\n", value);
-			return 1;
+			if (!hcx_key_read(conf.private_key, value, "set"))
+				return set_fail(&conf);
+			conf.has_private_key = true;
+		} else if (!strcmp(word, "listen-port")) {
+			if (!parse_number(value, 65535, &port)) {
+				fprintf(stderr, "hcxrepl: set: invalid listen-port '%s'\n",
+					value);
+				return set_fail(&conf);
+			}
+			conf.port = port;
+			conf.has_port = true;
 		} else {
-			has_port = true;
+			/* Everything after the peer's key is about the peer. */
+			if (!hcx_key_from_base64(conf.peer_key, value)) {
+				fprintf(stderr, "hcxrepl: set: invalid peer key '%s'\n",
+					value);
+				return set_fail(&conf);
+			}
+			conf.has_peer = conf.has_peer_key = true;
+			if (parse_peer_words(argc - i - 2, argv + i + 2, &conf))
+				return set_fail(&conf);
+			break;
 		}
 	}
-	if (key_path && !hcx_key_read(private_key, key_path, "set"))
-		return 1;
-	if (hcx_genl_open(&g) < 0) {
-		sodium_memzero(private_key, sizeof(private_key));
-		return 1;
-	}
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_SET, 0);
-	mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
-	if (key_path)
-		mnl_attr_put(nlh, HCXREPL_A_DEVICE_PRIVATE_KEY, HCXREPL_KEY_LEN,
-			     private_key);
-	if (has_port)
-		mnl_attr_put_u16(nlh, HCXREPL_A_DEVICE_LISTEN_PORT, port);
-	sodium_memzero(private_key, sizeof(private_key));
-	ret = hcx_genl_talk(&g, nlh, NULL, NULL);
-	/* The request in the buffer held the key. */
-	sodium_memzero(g.buf, MNL_SOCKET_BUFFER_SIZE);
-	if (ret)
-		fprintf(stderr, "hcxrepl: set %s: %s\n", dev,
-			hcx_genl_strerror(&g, ret));
-	hcx_genl_close(&g);
-	return ret ? 1 : 0;
+	return hcx_device_apply(dev, &conf, "set");
 }

@@ -5,14 +5,46 @@
 #ifndef HCX_DEVICE_H
 #define HCX_DEVICE_H
 
+#include <linux/hcxrepl.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 struct hcx_options {
 	bool json;	/* -j: JSON output */
 	bool stats;	/* -s: statistics */
 };
 
+/* A device configuration to send: what set and setconf change. */
+struct hcx_device_conf {
+	bool has_private_key;
+	unsigned char private_key[HCXREPL_KEY_LEN];
+	bool has_port;
+	uint16_t port;
+	bool has_peer;		/* the fields below are meaningful */
+	bool replace_peer;	/* what the peer leaves out is reset */
+	bool peer_remove;
+	bool has_peer_key;
+	unsigned char peer_key[HCXREPL_KEY_LEN];
+	bool has_psk;
+	unsigned char psk[HCXREPL_KEY_LEN];
+	bool has_endpoint;
+	struct sockaddr_storage endpoint;
+	int keepalive;		/* -1: leave it */
+};
+
+void hcx_device_conf_init(struct hcx_device_conf *conf);
+/* Parse HOST:PORT or [HOST]:PORT; print why it failed (WHAT: the command). */
+bool hcx_parse_endpoint(const char *text, struct sockaddr_storage *out,
+			const char *what);
+bool hcx_parse_keepalive(const char *text, int *out);
+/* Send CONF to DEV; print the kernel's reason on failure (WHAT: command). */
+int hcx_device_apply(const char *dev, struct hcx_device_conf *conf,
+		     const char *what);
+
 int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt);
 int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt);
+int hcx_cmd_showconf(int argc, char **argv, const struct hcx_options *opt);
+int hcx_cmd_setconf(int argc, char **argv, const struct hcx_options *opt);
 
 #endif /* HCX_DEVICE_H */

@@ -27,7 +27,11 @@ static void usage(FILE *out)
 	      "  hcxrepl pubkey                 read a private key, print its public key\n"
 	      "  hcxrepl [-j] [-s] show [DEV]   show interconnect devices\n"
 	      "  hcxrepl set DEV [private-key FILE] [listen-port PORT]\n"
+	      "              [peer KEY [remove] [preshared-key FILE]\n"
+	      "               [endpoint HOST:PORT] [persistent-keepalive SECS|off]]\n"
 	      "                                 configure an interconnect device\n"
+	      "  hcxrepl showconf DEV           print its configuration, keys included\n"
+	      "  hcxrepl setconf DEV FILE       apply a configuration showconf printed\n"
 	      "  hcxrepl help                   this text\n"
 	      "\n"
 	      "Options:\n"
@@ -35,8 +39,9 @@ static void usage(FILE *out)
 	      "  -s, --stats     statistics\n"
 	      "  -V, --version   print the version\n"
 	      "\n"
-	      "Keys are base64 X25519, as wg(8) writes them, and are read from files\n"
-	      "(\"-\" for standard input), never from the command line.\n", out);
+	      "Keys are base64 X25519, as wg(8) writes them.  Private and pre-shared\n"
+	      "keys are read from files (\"-\" for standard input), never from the\n"
+	      "command line.\n", out);
 }
 
 int main(int argc, char **argv)
@@ -84,6 +89,10 @@ int main(int argc, char **argv)
 		return hcx_cmd_show(argc, argv, &opt);
 	if (!strcmp(cmd, "set"))
 		return hcx_cmd_set(argc, argv, &opt);
+	if (!strcmp(cmd, "showconf"))
+		return hcx_cmd_showconf(argc, argv, &opt);
+	if (!strcmp(cmd, "setconf"))
+		return hcx_cmd_setconf(argc, argv, &opt);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
