@@ -205,6 +205,8 @@ check_fails "CLI: unknown command is one clear line" \
 printf 'link add hcxd%d type hcxrepl\n' $(seq 1 60) | ip -batch -
 check_eq "a dump of 61 devices returns all of them once" "61 61" \
 	"$(hcxrepl -j show 2>&1 | json 'len(set(d["ifname"] for d in j)), len(j)' 2>&1)"
+expect "and in several parts: the dump resumed at its cursor" \
+	'^errno=0 msg= parts=([2-9]|[1-9][0-9]+)$' --dump $fam "$get"
 printf 'link del hcxd%d\n' $(seq 1 60) | ip -batch -
 ip netns add other
 ip -n other link add hcxns0 type hcxrepl

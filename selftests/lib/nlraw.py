@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Send one hand-made request to a generic-netlink family and print the
 kernel's answer as "errno=N msg=TEXT" (N is 0 for success), so tests can
-check how malformed requests are refused.  Nothing here knows the family's
-spec: attributes are given raw.
+check how malformed requests are refused; a dump adds "parts=N", the number
+of datagrams its messages came in.  Nothing here knows the family's spec:
+attributes are given raw.
 
 usage: nlraw.py [--dump] FAMILY CMD [TYPE:KIND:VALUE ...]
   KIND is u8, u16, u32, str (NUL-terminated), hex (raw bytes) or
@@ -61,12 +62,17 @@ def request(sock, family, cmd, flags, payload, seq):
 
 
 def answers(sock):
+    """Messages as they arrive, each with the number of the datagram that
+    brought it.  The buffer is libmnl's page-sized one, so that dumps come
+    in the parts the CLI sees."""
+    part = 0
     while True:
-        data = sock.recv(65536)
+        data = sock.recv(4096)
+        part += 1
         off = 0
         while off < len(data):
             length, mtype, flags = struct.unpack_from("IHH", data, off)
-            yield mtype, flags, data[off:off + length]
+            yield mtype, flags, data[off:off + length], part
             off += (length + 3) & ~3
 
 
@@ -97,7 +103,7 @@ def family_id(sock, name):
             NLM_F_REQUEST | NLM_F_ACK,
             attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"), 1)
     fid = None
-    for mtype, flags, msg in answers(sock):
+    for mtype, flags, msg, _ in answers(sock):
         if mtype == NLMSG_ERROR:
             errno, text = error_of(msg, flags)
             if errno:
@@ -124,15 +130,17 @@ def main(argv):
     payload = b"".join(encode(a) for a in argv[2:])
     flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_DUMP if dump else 0)
     request(sock, fid, int(argv[1]), flags, payload, 2)
-    for mtype, flags, msg in answers(sock):
+    parts = set()
+    for mtype, flags, msg, part in answers(sock):
         if mtype == NLMSG_ERROR:
             errno, text = error_of(msg, flags)
             print(f"errno={errno} msg={text}")
             return
         if mtype == NLMSG_DONE:
             errno, text = error_of(msg, flags, done=True)
-            print(f"errno={errno} msg={text}")
+            print(f"errno={errno} msg={text} parts={len(parts)}")
             return
+        parts.add(part)
 
 
 main(sys.argv[1:])
