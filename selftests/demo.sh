@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make demo: the main job as far as it goes today.  Builds what it needs,
-# boots Debian's 6.1 kernel in a VM and, inside it, loads the module,
-# creates an interconnect device, gives the site its key and shows it.
+# boots Debian's 6.1 kernel in a VM and, inside it, loads the module and
+# pairs two sites: each gets an interconnect device, its key pair and the
+# other site as its peer.
 set -euo pipefail
 . "$(dirname "$0")/vm/lib.sh"
 cd "$HCX_TOP"
@@ -16,17 +17,32 @@ cp -rs "$HCX_TOP"/{Kbuild,VERSION,kmod,uapi} "build/$kver/"
 make -s -C "/lib/modules/$kver/build" M="$HCX_TOP/build/$kver" modules
 
 cat >build/demo-guest.sh <<'GUEST'
+# Two sites, each a network namespace with its underlay address and its
+# interconnect device, paired with each other's keys.
 . selftests/lib/hcx.sh
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+say() { printf '\n$ %s\n' "$*"; "$@"; }
 load_module
-say ip link add hcx0 type hcxrepl
+ip netns add site-a
+ip netns add site-b
+ip link add underlay netns site-a type veth peer name underlay netns site-b
+ip -n site-a addr add 192.0.2.1/24 dev underlay
+ip -n site-b addr add 192.0.2.2/24 dev underlay
+ip -n site-a link set underlay up
+ip -n site-b link set underlay up
 umask 077
-hcxrepl genkey >/tmp/site-a.key
-say hcxrepl set hcx0 private-key /tmp/site-a.key listen-port 51820
-say ip link set hcx0 up
-say hcxrepl show
-say hcxrepl -j show
-say ip -d link show hcx0
+for s in a b; do
+	hcxrepl genkey >"/tmp/site-$s.key"
+	hcxrepl pubkey <"/tmp/site-$s.key" >"/tmp/site-$s.pub"
+done
+say ip -n site-a link add hcx0 type hcxrepl
+say ip -n site-b link add hcx0 type hcxrepl
+say ip netns exec site-a hcxrepl set hcx0 private-key /tmp/site-a.key \
+	listen-port 51820 peer "$(cat /tmp/site-b.pub)" endpoint 192.0.2.2:51820
+say ip netns exec site-b hcxrepl set hcx0 private-key /tmp/site-b.key \
+	listen-port 51820 peer "$(cat /tmp/site-a.pub)" endpoint 192.0.2.1:51820
+say ip netns exec site-a hcxrepl show
+say ip netns exec site-b hcxrepl -j show
+say ip netns exec site-a hcxrepl showconf hcx0
 GUEST
 echo "== booting Linux $kver (about 15 s under emulation)"
 selftests/vm/vm.sh --kernel 6.1 --name site-a -- bash build/demo-guest.sh
