@@ -29,6 +29,18 @@ static void hcx_peer_replace(struct hcx_device *hcx, struct hcx_peer *new)
 		call_rcu(&old->rcu, hcx_peer_free_rcu);
 }
 
+/* The settings CFG carries; what it leaves out stays as it is. */
+static void hcx_peer_set(struct hcx_peer *peer,
+			 const struct hcx_peer_config *cfg)
+{
+	if (cfg->preshared_key)
+		memcpy(peer->preshared_key, cfg->preshared_key, HCXREPL_KEY_LEN);
+	if (cfg->endpoint.addr.sa_family != AF_UNSPEC)
+		peer->endpoint = cfg->endpoint;
+	if (cfg->keepalive >= 0)
+		peer->persistent_keepalive = cfg->keepalive;
+}
+
 /**
  * hcx_peer_apply - change, create or remove the device's peer
  * @hcx: the device, with conf_lock held
@@ -42,7 +54,7 @@ int hcx_peer_apply(struct hcx_device *hcx, const struct hcx_peer_config *cfg,
 		   struct netlink_ext_ack *extack)
 {
 	struct hcx_peer *peer;
-	bool new_key;
+	bool same;
 
 	lockdep_assert_held(&hcx->conf_lock);
 
@@ -53,27 +65,26 @@ int hcx_peer_apply(struct hcx_device *hcx, const struct hcx_peer_config *cfg,
 
 	peer = rcu_dereference_protected(hcx->peer,
 					 lockdep_is_held(&hcx->conf_lock));
-	new_key = cfg->public_key && (!peer ||
-		  memcmp(cfg->public_key, peer->public_key, HCXREPL_KEY_LEN));
-	if (!peer || cfg->replace || new_key) {
-		/* A new peer: nothing of the previous one carries over. */
-		if (!cfg->public_key) {
-			NL_SET_ERR_MSG(extack, "A new peer needs its public key");
-			return -EINVAL;
-		}
-		peer = kzalloc(sizeof(*peer), GFP_KERNEL);
-		if (!peer)
-			return -ENOMEM;
-		memcpy(peer->public_key, cfg->public_key, HCXREPL_KEY_LEN);
-		hcx_peer_replace(hcx, peer);
+	same = peer && (!cfg->public_key ||
+			!memcmp(cfg->public_key, peer->public_key,
+				HCXREPL_KEY_LEN));
+	if (same && !cfg->replace) {
+		hcx_peer_set(peer, cfg);
+		return 0;
 	}
 
-	if (cfg->preshared_key)
-		memcpy(peer->preshared_key, cfg->preshared_key, HCXREPL_KEY_LEN);
-	if (cfg->endpoint.addr.sa_family != AF_UNSPEC)
-		peer->endpoint = cfg->endpoint;
-	if (cfg->keepalive >= 0)
-		peer->persistent_keepalive = cfg->keepalive;
+	/* A new peer: nothing of the previous one carries over. */
+	if (!cfg->public_key) {
+		NL_SET_ERR_MSG(extack, "A new peer needs its public key");
+		return -EINVAL;
+	}
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return -ENOMEM;
+	memcpy(peer->public_key, cfg->public_key, HCXREPL_KEY_LEN);
+	hcx_peer_set(peer, cfg);
+	/* Published whole: readers never see a half-made peer. */
+	hcx_peer_replace(hcx, peer);
 	return 0;
 }
 
