@@ -7,6 +7,8 @@
 #ifndef _HCX_COMPAT_H
 #define _HCX_COMPAT_H
 
+#include <linux/crypto.h>
+#include <linux/netdevice.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 
@@ -19,5 +21,33 @@ static inline struct nlattr **hcx_dump_attrs(struct netlink_callback *cb)
 	return genl_dumpit_info(cb)->attrs;
 #endif
 }
+
+/* Lockless transmit: 6.12 moved the feature flag to a device field. */
+static inline void hcx_set_lltx(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+/*
+ * The completion of an asynchronous AEAD request: 6.3 passes the
+ * request's data where 6.1 passes the request.  HCX_CRYPT_DONE adapts
+ * hcx_crypt_done(data, err), the module's only completion.
+ */
+void hcx_crypt_done(void *data, int err);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define HCX_CRYPT_DONE hcx_crypt_done
+#else
+static inline void hcx_crypt_done_compat(struct crypto_async_request *req,
+					 int err)
+{
+	hcx_crypt_done(req->data, err);
+}
+
+#define HCX_CRYPT_DONE hcx_crypt_done_compat
+#endif
 
 #endif /* _HCX_COMPAT_H */

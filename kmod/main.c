@@ -2,26 +2,35 @@
 /*
  * hcxrepl: site-to-site replication appliance.  Module entry and exit.
  *
- * The handshake's crypto comes first, since devices use it; the link kind
- * is registered before the generic-netlink family so that the family never
- * sees a request for a kind that does not exist yet.  Exit runs in reverse.
+ * The module's workqueue and the handshake's crypto come first, since
+ * devices use them; the link kind is registered before the generic-netlink
+ * family so that the family never sees a request for a kind that does not
+ * exist yet.  Exit runs in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/workqueue.h>
 
 #include "device.h"
 #include "netlink.h"
 #include "noise.h"
 
+struct workqueue_struct *hcx_wq;
+
 static int __init hcx_mod_init(void)
 {
 	int ret;
 
+	/* Unbound: handshakes should not queue behind one busy CPU. */
+	hcx_wq = alloc_workqueue("hcxrepl", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!hcx_wq)
+		return -ENOMEM;
+
 	ret = hcx_noise_init();
 	if (ret)
-		return ret;
+		goto err_wq;
 
 	ret = hcx_device_init();
 	if (ret)
@@ -38,6 +47,8 @@ err_device:
 	hcx_device_uninit();
 err_noise:
 	hcx_noise_uninit();
+err_wq:
+	destroy_workqueue(hcx_wq);
 	return ret;
 }
 
@@ -45,6 +56,9 @@ static void __exit hcx_mod_exit(void)
 {
 	hcx_genl_uninit();
 	hcx_device_uninit();
+	/* Sessions are freed by work queued after a grace period. */
+	rcu_barrier();
+	destroy_workqueue(hcx_wq);
 	hcx_noise_uninit();
 }
 

@@ -9,8 +9,10 @@
  *
  * Locking: handlers run in parallel (parallel_ops).  A handler that works
  * on one device holds a reference to its netdevice and takes its
- * conf_lock; the device dump walks the namespace's devices under RTNL and
- * takes each conf_lock inside it (RTNL, then conf_lock).
+ * conf_lock; dev-set takes RTNL first, since a new listen port moves the
+ * sockets of a running device; the device dump walks the namespace's
+ * devices under RTNL and takes each conf_lock inside it (RTNL, then
+ * conf_lock).
  */
 
 #include <linux/netdevice.h>
@@ -91,6 +93,10 @@ static int hcx_put_drop_stats(struct sk_buff *skb, struct hcx_device *hcx)
 		  HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_RATELIMITED },
 		{ HCX_DROP_TX_NO_SESSION, HCXREPL_A_DEVICE_STATS_TX_NO_SESSION },
 		{ HCX_DROP_TX_OVERSIZED, HCXREPL_A_DEVICE_STATS_TX_OVERSIZED },
+		{ HCX_DROP_RX_HANDSHAKE_INVALID,
+		  HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_INVALID },
+		{ HCX_DROP_TX_UNREACHABLE,
+		  HCXREPL_A_DEVICE_STATS_TX_UNREACHABLE },
 	};
 	struct nlattr *nest;
 	int i;
@@ -111,25 +117,57 @@ static int hcx_put_drop_stats(struct sk_buff *skb, struct hcx_device *hcx)
 	return 0;
 }
 
+/* What netlink shows of the peer: a snapshot taken under its locks. */
+struct hcx_peer_view {
+	union hcx_endpoint endpoint;
+	u8 preshared_key[HCXREPL_KEY_LEN];
+	u8 session_state;
+	struct rtnl_link_stats64 stats;
+};
+
+static void hcx_peer_view(struct hcx_peer *peer, struct hcx_peer_view *view)
+{
+	struct hcx_session *session;
+
+	read_lock_bh(&peer->endpoint_lock);
+	view->endpoint = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	mutex_lock(&peer->handshake_lock);
+	memcpy(view->preshared_key, peer->preshared_key, HCXREPL_KEY_LEN);
+	view->session_state = peer->pending ? HCXREPL_SESSION_STATE_HANDSHAKING :
+					      HCXREPL_SESSION_STATE_NONE;
+	mutex_unlock(&peer->handshake_lock);
+	session = hcx_sessions_sending(&peer->sessions);
+	if (session)
+		view->session_state = HCXREPL_SESSION_STATE_ESTABLISHED;
+	hcx_session_put(session);
+
+	memset(&view->stats, 0, sizeof(view->stats));
+	dev_fetch_sw_netstats(&view->stats, peer->tstats);
+}
+
 static int hcx_put_peer(struct sk_buff *skb, struct hcx_device *hcx,
 			bool secrets)
 {
-	const union hcx_endpoint *ep;
+	struct hcx_peer_view view;
+	const union hcx_endpoint *ep = &view.endpoint;
 	struct hcx_peer *peer;
 	struct nlattr *nest;
+	int ret = -EMSGSIZE;
 
 	peer = rcu_dereference_protected(hcx->peer,
 					 lockdep_is_held(&hcx->conf_lock));
 	if (!peer)
 		return 0;
-	ep = &peer->endpoint;
+	hcx_peer_view(peer, &view);
 	nest = nla_nest_start(skb, HCXREPL_A_DEVICE_PEER);
 	if (!nest)
-		return -EMSGSIZE;
+		goto out;
 	if (nla_put(skb, HCXREPL_A_PEER_PUBLIC_KEY, HCXREPL_KEY_LEN,
 		    peer->public_key) ||
 	    (secrets && nla_put(skb, HCXREPL_A_PEER_PRESHARED_KEY,
-				HCXREPL_KEY_LEN, peer->preshared_key)) ||
+				HCXREPL_KEY_LEN, view.preshared_key)) ||
 	    (ep->addr.sa_family == AF_INET &&
 	     (nla_put_in_addr(skb, HCXREPL_A_PEER_ENDPOINT_IPV4,
 			      ep->addr4.sin_addr.s_addr) ||
@@ -141,20 +179,34 @@ static int hcx_put_peer(struct sk_buff *skb, struct hcx_device *hcx,
 	      nla_put_be16(skb, HCXREPL_A_PEER_ENDPOINT_PORT,
 			   ep->addr6.sin6_port))) ||
 	    nla_put_u16(skb, HCXREPL_A_PEER_PERSISTENT_KEEPALIVE,
-			peer->persistent_keepalive) ||
-	    nla_put_u8(skb, HCXREPL_A_PEER_SESSION_STATE,
-		       HCXREPL_SESSION_STATE_NONE)) {
+			READ_ONCE(peer->persistent_keepalive)) ||
+	    nla_put_u8(skb, HCXREPL_A_PEER_SESSION_STATE, view.session_state) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_PEER_LAST_HANDSHAKE_NS,
+			      READ_ONCE(peer->last_handshake_ns),
+			      HCXREPL_A_PEER_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_PEER_RX_BYTES,
+			      view.stats.rx_bytes, HCXREPL_A_PEER_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_PEER_TX_BYTES,
+			      view.stats.tx_bytes, HCXREPL_A_PEER_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_PEER_RX_PACKETS,
+			      view.stats.rx_packets, HCXREPL_A_PEER_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_PEER_TX_PACKETS,
+			      view.stats.tx_packets, HCXREPL_A_PEER_PAD)) {
 		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
+		goto out;
 	}
 	nla_nest_end(skb, nest);
-	return 0;
+	ret = 0;
+out:
+	memzero_explicit(view.preshared_key, sizeof(view.preshared_key));
+	return ret;
 }
 
 /* Fill one device message; the caller holds a reference to the device. */
 static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 			   bool secrets)
 {
+	struct hcx_identity *identity;
 	int ret = -EMSGSIZE;
 
 	mutex_lock(&hcx->conf_lock);
@@ -162,12 +214,13 @@ static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 	    nla_put_string(skb, HCXREPL_A_DEVICE_IFNAME, hcx->dev->name) ||
 	    nla_put_u16(skb, HCXREPL_A_DEVICE_LISTEN_PORT, hcx->listen_port))
 		goto out;
-	if (hcx->has_identity) {
+	identity = hcx_device_identity(hcx);
+	if (identity) {
 		if (nla_put(skb, HCXREPL_A_DEVICE_PUBLIC_KEY, HCXREPL_KEY_LEN,
-			    hcx->public_key))
+			    identity->public_key))
 			goto out;
 		if (secrets && nla_put(skb, HCXREPL_A_DEVICE_PRIVATE_KEY,
-				       HCXREPL_KEY_LEN, hcx->private_key))
+				       HCXREPL_KEY_LEN, identity->private_key))
 			goto out;
 	}
 	ret = hcx_put_peer(skb, hcx, secrets) ?: hcx_put_drop_stats(skb, hcx);
@@ -347,6 +400,8 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *private_key = info->attrs[HCXREPL_A_DEVICE_PRIVATE_KEY];
 	struct nlattr *port = info->attrs[HCXREPL_A_DEVICE_LISTEN_PORT];
 	struct nlattr *peer = info->attrs[HCXREPL_A_DEVICE_PEER];
+	struct hcx_identity *identity = NULL, *current_identity;
+	struct hcx_sockets socks = { };
 	u8 new_public[HCXREPL_KEY_LEN];
 	const u8 *own_public, *peer_key;
 	struct hcx_peer_config peer_cfg;
@@ -371,7 +426,15 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(hcx))
 		return PTR_ERR(hcx);
 
+	/* RTNL: a new port moves the sockets of a running device. */
+	rtnl_lock();
 	mutex_lock(&hcx->conf_lock);
+	/* Deleted since the lookup: its peer and identity are gone for good. */
+	if (hcx->dev->reg_state != NETREG_REGISTERED) {
+		NL_SET_ERR_MSG(info->extack, "No such device");
+		ret = -ENODEV;
+		goto out;
+	}
 	/* Everything that can be refused is checked before anything changes. */
 	if (private_key &&
 	    hcx_key_public(new_public, nla_data(private_key))) {
@@ -380,8 +443,9 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EINVAL;
 		goto out;
 	}
+	current_identity = hcx_device_identity(hcx);
 	own_public = private_key ? new_public :
-		     hcx->has_identity ? hcx->public_key : NULL;
+		     current_identity ? current_identity->public_key : NULL;
 	peer_key = hcx_peer_key_after(hcx, peer ? &peer_cfg : NULL);
 	if (own_public && peer_key &&
 	    !memcmp(own_public, peer_key, HCXREPL_KEY_LEN)) {
@@ -390,17 +454,45 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EINVAL;
 		goto out;
 	}
+	if (port && netif_running(hcx->dev) &&
+	    nla_get_u16(port) != hcx->listen_port) {
+		ret = hcx_socket_open(hcx, nla_get_u16(port), &socks);
+		if (ret == -EADDRINUSE)
+			NL_SET_ERR_MSG_ATTR(info->extack, port,
+					    "Listen port in use");
+		else if (ret)
+			NL_SET_ERR_MSG_ATTR(info->extack, port,
+					    "Cannot listen on this port");
+		if (ret)
+			goto out;
+	}
+	if (private_key) {
+		identity = hcx_identity_new(nla_data(private_key), new_public);
+		if (!identity) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
 	if (peer) {
 		ret = hcx_peer_apply(hcx, &peer_cfg, info->extack);
 		if (ret)
 			goto out;
 	}
-	if (private_key)
-		hcx_device_set_identity(hcx, nla_data(private_key), new_public);
-	if (port)
+
+	/* From here on nothing fails. */
+	if (identity) {
+		hcx_device_set_identity(hcx, identity);
+		identity = NULL;
+	}
+	if (socks.sock4)
+		hcx_device_rebind(hcx, &socks);
+	else if (port && !netif_running(hcx->dev))
 		hcx->listen_port = nla_get_u16(port);
 out:
 	mutex_unlock(&hcx->conf_lock);
+	rtnl_unlock();
+	hcx_socket_release(&socks);
+	kfree_sensitive(identity);
 	hcx_device_put(hcx);
 	return ret;
 }

@@ -27,6 +27,7 @@
 static const u8 hcx_construction[] = "Noise_IKpsk2_25519_AESGCM_SHA256";
 static const u8 hcx_identifier[] = "hcxrepl v1 interconnect";
 static const u8 hcx_label_mac1[] = "mac1----";
+static const u8 hcx_label_cookie[] = "cookie--";
 
 /* HASH(CONSTRUCTION) and HASH(it || IDENTIFIER), computed once. */
 static u8 hcx_initial_chaining_key[HCX_HASH_LEN] __ro_after_init;
@@ -35,8 +36,8 @@ static u8 hcx_initial_hash[HCX_HASH_LEN] __ro_after_init;
 static struct crypto_aead *hs_aead;
 static DEFINE_MUTEX(hs_aead_lock);
 
-static void hmac_sha256(u8 out[SHA256_DIGEST_SIZE], const u8 *key,
-			size_t key_len, const u8 *in, size_t in_len)
+void hcx_hmac(u8 out[HCX_HASH_LEN], const u8 *key, size_t key_len,
+	      const u8 *in, size_t in_len)
 {
 	u8 pad[SHA256_BLOCK_SIZE] = { 0 };
 	u8 inner[SHA256_DIGEST_SIZE];
@@ -79,10 +80,10 @@ static void hcx_kdf(u8 *first, u8 *second, u8 *third, const u8 *data,
 	size_t prev_len = 0;
 	int i;
 
-	hmac_sha256(secret, chaining_key, HCX_HASH_LEN, data, data_len);
+	hcx_hmac(secret, chaining_key, HCX_HASH_LEN, data, data_len);
 	for (i = 0; i < ARRAY_SIZE(outputs) && outputs[i]; i++) {
 		block[prev_len] = i + 1;
-		hmac_sha256(block, secret, HCX_HASH_LEN, block, prev_len + 1);
+		hcx_hmac(block, secret, HCX_HASH_LEN, block, prev_len + 1);
 		memcpy(outputs[i], block, HCX_HASH_LEN);
 		prev_len = HCX_HASH_LEN;
 	}
@@ -142,18 +143,48 @@ void hcx_tai64n(u8 out[HCX_TIMESTAMP_LEN], u64 sec, u32 nsec)
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_tai64n);
 
-void hcx_noise_mac1(u8 out[HCX_MAC_LEN], const u8 remote_public[HCXREPL_KEY_LEN],
-		    const void *msg, size_t len)
+/* HASH(LABEL || PUBLIC): the key of mac1 (or of cookie replies) to PUBLIC. */
+static void mac_key(u8 key[HCX_HASH_LEN], const u8 *label, size_t label_len,
+		    const u8 public[HCXREPL_KEY_LEN])
 {
-	u8 key[HCX_HASH_LEN], mac[SHA256_DIGEST_SIZE];
 	struct sha256_state state;
 
 	sha256_init(&state);
-	sha256_update(&state, hcx_label_mac1, sizeof(hcx_label_mac1) - 1);
-	sha256_update(&state, remote_public, HCXREPL_KEY_LEN);
+	sha256_update(&state, label, label_len);
+	sha256_update(&state, public, HCXREPL_KEY_LEN);
 	sha256_final(&state, key);
-	hmac_sha256(mac, key, sizeof(key), msg, len);
+}
+
+void hcx_noise_mac1_key(u8 key[HCX_HASH_LEN], const u8 public[HCXREPL_KEY_LEN])
+{
+	mac_key(key, hcx_label_mac1, sizeof(hcx_label_mac1) - 1, public);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_noise_mac1_key);
+
+void hcx_noise_cookie_key(u8 key[HCX_HASH_LEN],
+			  const u8 public[HCXREPL_KEY_LEN])
+{
+	mac_key(key, hcx_label_cookie, sizeof(hcx_label_cookie) - 1, public);
+}
+
+/* MAC(key, msg): HMAC-SHA256 truncated to 16 bytes. */
+void hcx_mac(u8 out[HCX_MAC_LEN], const u8 *key, size_t key_len,
+	     const void *msg, size_t len)
+{
+	u8 mac[HCX_HASH_LEN];
+
+	hcx_hmac(mac, key, key_len, msg, len);
 	memcpy(out, mac, HCX_MAC_LEN);
+	memzero_explicit(mac, sizeof(mac));
+}
+
+void hcx_noise_mac1(u8 out[HCX_MAC_LEN], const u8 remote_public[HCXREPL_KEY_LEN],
+		    const void *msg, size_t len)
+{
+	u8 key[HCX_HASH_LEN];
+
+	hcx_noise_mac1_key(key, remote_public);
+	hcx_mac(out, key, sizeof(key), msg, len);
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_noise_mac1);
 
@@ -167,11 +198,10 @@ static int hcx_aead(bool seal, const u8 key[HCXREPL_KEY_LEN], u64 counter,
 	size_t in_len = seal ? len : len + HCX_TAG_LEN;
 	struct scatterlist sg[2];
 	struct aead_request *req;
-	__be64 nonce_counter = cpu_to_be64(counter);
-	u8 nonce[12] = { 0 };
+	u8 nonce[HCX_NONCE_LEN];
 	int ret;
 
-	memcpy(nonce + 4, &nonce_counter, sizeof(nonce_counter));
+	hcx_aead_nonce(nonce, counter);
 	sg_init_table(sg, ad_len ? 2 : 1);
 	if (ad_len)
 		sg_set_buf(&sg[0], ad, ad_len);

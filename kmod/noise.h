@@ -6,6 +6,7 @@
 #ifndef _HCX_NOISE_H
 #define _HCX_NOISE_H
 
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "messages.h"
@@ -39,7 +40,23 @@ struct hcx_handshake_state {
 int hcx_noise_init(void);
 void hcx_noise_uninit(void);
 
+/* The AEAD nonce of COUNTER: four zero bytes, then COUNTER big-endian. */
+static inline void hcx_aead_nonce(u8 nonce[HCX_NONCE_LEN], u64 counter)
+{
+	__be64 be = cpu_to_be64(counter);
+
+	memset(nonce, 0, HCX_NONCE_LEN - sizeof(be));
+	memcpy(nonce + HCX_NONCE_LEN - sizeof(be), &be, sizeof(be));
+}
+
 void hcx_tai64n(u8 out[HCX_TIMESTAMP_LEN], u64 sec, u32 nsec);
+void hcx_hmac(u8 out[HCX_HASH_LEN], const u8 *key, size_t key_len,
+	      const u8 *in, size_t in_len);
+void hcx_mac(u8 out[HCX_MAC_LEN], const u8 *key, size_t key_len,
+	     const void *msg, size_t len);
+void hcx_noise_mac1_key(u8 key[HCX_HASH_LEN], const u8 public[HCXREPL_KEY_LEN]);
+void hcx_noise_cookie_key(u8 key[HCX_HASH_LEN],
+			  const u8 public[HCXREPL_KEY_LEN]);
 void hcx_noise_mac1(u8 out[HCX_MAC_LEN], const u8 remote_public[HCXREPL_KEY_LEN],
 		    const void *msg, size_t len);
 

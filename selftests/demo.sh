@@ -12,9 +12,8 @@ selftests/vm/deps.sh
 kver=$(debian_kver 6.1)
 echo "== building the CLI and the module for $kver"
 make -s -C userspace
-rm -rf "build/$kver" && mkdir -p "build/$kver"
-cp -rs "$HCX_TOP"/{Kbuild,VERSION,kmod,uapi} "build/$kver/"
-make -s -C "/lib/modules/$kver/build" M="$HCX_TOP/build/$kver" modules
+build_module "$kver" "/lib/modules/$kver/build" >/dev/null ||
+	die "module build failed: build/$kver/build.log"
 
 cat >build/demo-guest.sh <<'GUEST'
 # Two sites, each a network namespace with its underlay address and its

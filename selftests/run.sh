@@ -42,17 +42,6 @@ step() {
 	return "$rc"
 }
 
-# build_module KVER KDIR: build the module in build/KVER with W=1 and sparse;
-# any compiler or sparse warning fails the step.
-build_module() {
-	local kver=$1 kdir=$2 dir=$HCX_TOP/build/$1
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	cp -rs "$HCX_TOP"/{Kbuild,VERSION,kmod,uapi} "$dir/"
-	make -C "$kdir" M="$dir" W=1 C=2 modules 2>&1 | tee "$dir/build.log"
-	[ "${PIPESTATUS[0]}" = 0 ] && ! grep -E 'warning:|error:' "$dir/build.log"
-}
-
 # checkpatch --strict over the module and the UAPI.  Two documented
 # exemptions: compat.h exists to compare kernel versions, and the UAPI
 # header's spacing is the YNL generator's (a test keeps it generated).
@@ -88,6 +77,9 @@ step basic-6.1 vm 6.1 300 selftests/basic.sh
 step basic-6.12 vm 6.12 300 selftests/basic.sh
 step basic-debug vm debug 900 selftests/basic.sh
 step kunit-debug vm debug 600 selftests/kunit.sh
+step interconnect-6.1 vm 6.1 600 selftests/interconnect.sh
+step interconnect-6.12 vm 6.12 600 selftests/interconnect.sh
+step interconnect-debug vm debug 1200 selftests/interconnect.sh
 step two-sites selftests/two_sites.sh
 
 echo "$passed passed, $failed failed"

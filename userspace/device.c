@@ -64,6 +64,9 @@ static const struct {
 	  "rx-handshake-ratelimited" },
 	{ HCXREPL_A_DEVICE_STATS_TX_NO_SESSION, "tx-no-session" },
 	{ HCXREPL_A_DEVICE_STATS_TX_OVERSIZED, "tx-oversized" },
+	{ HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_INVALID,
+	  "rx-handshake-invalid" },
+	{ HCXREPL_A_DEVICE_STATS_TX_UNREACHABLE, "tx-unreachable" },
 };
 
 static const char *const session_names[] = {
@@ -276,15 +279,24 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 
 int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
 {
-	struct show_state s = { opt, 0 };
-	const char *dev = argc > 1 ? argv[1] : NULL;
+	struct hcx_options show_opt = *opt;
+	struct show_state s = { &show_opt, 0 };
+	const char *dev = NULL;
 	struct nlmsghdr *nlh;
 	struct hcx_genl g;
-	int ret;
+	int i, ret;
 
-	if (argc > 2) {
-		fprintf(stderr, "hcxrepl: show: unexpected argument '%s'\n", argv[2]);
-		return 1;
+	/* "show [-s] [DEV]" as well as "-s show [DEV]". */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stats")) {
+			show_opt.stats = true;
+		} else if (!dev) {
+			dev = argv[i];
+		} else {
+			fprintf(stderr, "hcxrepl: show: unexpected argument '%s'\n",
+				argv[i]);
+			return 1;
+		}
 	}
 	if (dev && strlen(dev) >= IFNAMSIZ) {
 		fprintf(stderr, "hcxrepl: show: '%s' is not a device name\n", dev);

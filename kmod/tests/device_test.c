@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "../device.h"
+#include "../noise.h"
 
 /* RFC 7748, section 6.1: Alice's and Bob's key pairs. */
 static const u8 alice_private[HCXREPL_KEY_LEN] = {
@@ -34,13 +35,27 @@ static const u8 bob_public[HCXREPL_KEY_LEN] = {
 	0xad, 0xfc, 0x7e, 0x14, 0x6f, 0x88, 0x2b, 0x4f,
 };
 
-static struct hcx_device *new_device(struct kunit *test)
+/* Each test gets a fresh device in test->priv. */
+static int device_test_init(struct kunit *test)
 {
 	struct hcx_device *hcx = kunit_kzalloc(test, sizeof(*hcx), GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, hcx);
+	if (!hcx)
+		return -ENOMEM;
 	mutex_init(&hcx->conf_lock);
-	return hcx;
+	test->priv = hcx;
+	return 0;
+}
+
+/* Free the identity the test left, as the device's teardown does. */
+static void device_test_exit(struct kunit *test)
+{
+	struct hcx_device *hcx = test->priv;
+
+	mutex_lock(&hcx->conf_lock);
+	hcx_device_set_identity(hcx, NULL);
+	mutex_unlock(&hcx->conf_lock);
+	rcu_barrier();
 }
 
 /* 6.1 has no KUNIT_EXPECT_MEMEQ. */
@@ -49,6 +64,16 @@ static void expect_key(struct kunit *test, const u8 *got, const u8 *want)
 	KUNIT_EXPECT_EQ_MSG(test, memcmp(got, want, HCXREPL_KEY_LEN), 0,
 			    "got %*phN, want %*phN", HCXREPL_KEY_LEN, got,
 			    HCXREPL_KEY_LEN, want);
+}
+
+static const struct hcx_identity *identity(struct hcx_device *hcx)
+{
+	const struct hcx_identity *id;
+
+	mutex_lock(&hcx->conf_lock);
+	id = hcx_device_identity(hcx);
+	mutex_unlock(&hcx->conf_lock);
+	return id;
 }
 
 static int set_key(struct hcx_device *hcx, const u8 *key)
@@ -63,36 +88,41 @@ static int set_key(struct hcx_device *hcx, const u8 *key)
 
 static void public_key_matches_rfc7748(struct kunit *test)
 {
-	struct hcx_device *hcx = new_device(test);
+	struct hcx_device *hcx = test->priv;
 
-	KUNIT_EXPECT_FALSE(test, hcx->has_identity);
+	u8 mac1_key[HCX_HASH_LEN];
+
+	KUNIT_EXPECT_NULL(test, identity(hcx));
 	KUNIT_ASSERT_EQ(test, set_key(hcx, alice_private), 0);
-	KUNIT_EXPECT_TRUE(test, hcx->has_identity);
-	expect_key(test, hcx->public_key, alice_public);
-	expect_key(test, hcx->private_key, alice_private);
+	KUNIT_ASSERT_NOT_NULL(test, identity(hcx));
+	expect_key(test, identity(hcx)->public_key, alice_public);
+	expect_key(test, identity(hcx)->private_key, alice_private);
+	/* mac1 of messages to us is keyed by our own public key. */
+	hcx_noise_mac1_key(mac1_key, alice_public);
+	expect_key(test, identity(hcx)->mac1_key, mac1_key);
 
 	KUNIT_ASSERT_EQ(test, set_key(hcx, bob_private), 0);
-	expect_key(test, hcx->public_key, bob_public);
+	expect_key(test, identity(hcx)->public_key, bob_public);
 }
 
 static void zero_key_is_refused_and_changes_nothing(struct kunit *test)
 {
 	static const u8 zero[HCXREPL_KEY_LEN];
-	struct hcx_device *hcx = new_device(test);
+	struct hcx_device *hcx = test->priv;
 
 	KUNIT_EXPECT_EQ(test, set_key(hcx, zero), -EINVAL);
-	KUNIT_EXPECT_FALSE(test, hcx->has_identity);
+	KUNIT_EXPECT_NULL(test, identity(hcx));
 
 	KUNIT_ASSERT_EQ(test, set_key(hcx, alice_private), 0);
 	KUNIT_EXPECT_EQ(test, set_key(hcx, zero), -EINVAL);
-	KUNIT_EXPECT_TRUE(test, hcx->has_identity);
-	expect_key(test, hcx->private_key, alice_private);
-	expect_key(test, hcx->public_key, alice_public);
+	KUNIT_ASSERT_NOT_NULL(test, identity(hcx));
+	expect_key(test, identity(hcx)->private_key, alice_private);
+	expect_key(test, identity(hcx)->public_key, alice_public);
 }
 
 static void drop_counters_are_per_reason(struct kunit *test)
 {
-	struct hcx_device *hcx = new_device(test);
+	struct hcx_device *hcx = test->priv;
 	int reason;
 
 	hcx_drop_count(&hcx->drops, HCX_DROP_RX_REPLAY);
@@ -116,6 +146,8 @@ static struct kunit_case hcx_device_cases[] = {
 
 static struct kunit_suite hcx_device_suite = {
 	.name = "hcxrepl_device",
+	.init = device_test_init,
+	.exit = device_test_exit,
 	.test_cases = hcx_device_cases,
 };
 

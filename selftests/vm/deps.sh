@@ -15,7 +15,7 @@ packages=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	# the VM and what tests run inside it
 	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump fio
-	e2fsprogs iperf3 procps xxd
+	e2fsprogs iperf3 procps xxd wireguard-tools
 )
 
 missing=()

@@ -56,3 +56,14 @@ debug_kernel_dir() {
 		sha256sum | cut -c1-12)
 	echo "$HCX_CACHE/kernels/6.1-$ver-debug-$key"
 }
+
+# build_module KVER KDIR: build the module in build/KVER, where the VMs load
+# it from, with W=1 and sparse; any compiler or sparse warning fails.
+build_module() {
+	local kver=$1 kdir=$2 dir=$HCX_TOP/build/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -rs "$HCX_TOP"/{Kbuild,VERSION,kmod,uapi} "$dir/"
+	make -C "$kdir" M="$dir" W=1 C=2 modules 2>&1 | tee "$dir/build.log"
+	[ "${PIPESTATUS[0]}" = 0 ] && ! grep -E 'warning:|error:' "$dir/build.log"
+}

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the interconnect's TCP throughput next to WireGuard's, both
+# measured in one VM run on the same topology, and their ratio.
+#
+#   site-a [tunnel 10.9.0.1] ~~ veth underlay, MTU 1500 ~~ [10.9.0.2] site-b
+#
+# Each tunnel keeps its default MTU (hcx0 1500, fragmenting on the underlay;
+# wg0 1420).  iperf3 runs one flow, then four, over each tunnel in turn;
+# the tunnels alternate twice so that a warm-up or a noisy neighbour does
+# not favour one.
+#
+# usage: bench.sh [6.1|6.12]   (default 6.1)
+set -euo pipefail
+. "$(dirname "$0")/vm/lib.sh"
+cd "$HCX_TOP"
+
+series=${1:-6.1}
+selftests/vm/deps.sh
+kver=$(debian_kver "$series")
+echo "== building the CLI and the module for $kver"
+make -s -C userspace
+build_module "$kver" "/lib/modules/$kver/build" >/dev/null ||
+	die "module build failed: build/$kver/build.log"
+echo "== booting Linux $kver with 2 vCPUs (the run takes about 3 minutes)"
+selftests/vm/vm.sh --kernel "$series" --cpus 2 --mem 2G --timeout 900 \
+	--out build/bench -- bash selftests/bench_guest.sh

@@ -1,0 +1,293 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The encrypted interconnect as a network extension, inside one VM.
+#
+#   vm-a -- br0 [site-a] hcx0 ~~ UDP ~~ hcx0 [site-b] br0 -- vm-b
+#                  wan0 \                    / wan0
+#                        [wan] bridge -- wan0 [evil]
+#
+# Two sites share an underlay (the "wan" namespace's bridge, MTU 1500);
+# each bridges its interconnect device with a "VM" namespace whose eth0
+# has MTU 1500.  A third site, "evil", sits on the underlay with its own
+# key.  Checks: the segment spans both sites (ARP, IPv4, IPv6, VLAN,
+# broadcast, full-size frames with DF, TCP), over IPv4 and IPv6 underlays;
+# the underlay carries nothing but the interconnect's UDP, and no
+# plaintext; bogus datagrams are dropped and counted by reason and deliver
+# nothing; a handshake flood does not stop the sites; rekeying by time and
+# by message count keeps a TCP connection alive.
+. "$(dirname "$0")/lib/tap.sh"
+. "$(dirname "$0")/lib/hcx.sh"
+
+PORT_A=51820
+PORT_B=51821
+MARKER=HCXREPL-PLAINTEXT-MARKER-7f3a9c
+work=$(mktemp -d)
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# counter NS KEY: a drop counter of NS's hcx0, as hcxrepl -j show -s has it.
+counter() {
+	nsx "$1" hcxrepl -j -s show hcx0 | json "j[0]['stats']['$2']"
+}
+# peer_field NS KEY: a field of NS's peer.
+peer_field() {
+	nsx "$1" hcxrepl -j show hcx0 | json "j[0]['peer'].get('$2')"
+}
+# link_stat NS FIELD: a field of ip -s link's stats64 for NS's hcx0.
+link_stat() {
+	nsx "$1" ip -j -s link show hcx0 | json "j[0]['stats64']$2"
+}
+# delta_is WANT NS KEY CMD...: CMD moves NS's counter KEY by exactly WANT.
+delta_is() {
+	local want=$1 ns=$2 key=$3 before after
+	shift 3
+	before=$(counter "$ns" "$key")
+	"$@" >/dev/null || return 1
+	sleep 1
+	after=$(counter "$ns" "$key")
+	[ $((after - before)) = "$want" ] ||
+		{ echo "# $key moved by $((after - before)), not $want"; return 1; }
+}
+# ping_ok NS ARGS...: a few pings get through, after a handshake maybe.
+ping_ok() {
+	local ns=$1
+	shift
+	nsx "$ns" ping -q -c 3 -i 0.3 -w 20 "$@" >/dev/null
+}
+
+check "module loads" load_module
+for m in veth bridge 8021q; do
+	modprobe "$m" 2>/dev/null
+done
+
+# The underlay.
+ip netns add wan
+nsx wan ip link add wanbr type bridge
+nsx wan ip link set wanbr up
+for site in site-a site-b evil; do
+	ip netns add "$site"
+	ip link add wan0 netns "$site" type veth peer name "to-$site" netns wan
+	nsx wan ip link set "to-$site" master wanbr up
+	nsx "$site" ip link set lo up
+	nsx "$site" ip link set wan0 mtu 1500 up
+done
+nsx site-a ip addr add 10.0.0.1/24 dev wan0
+nsx site-b ip addr add 10.0.0.2/24 dev wan0
+nsx evil ip addr add 10.0.0.3/24 dev wan0
+nsx site-a ip addr add fd00::1/64 dev wan0 nodad
+nsx site-b ip addr add fd00::2/64 dev wan0 nodad
+nsx evil ip addr add fd00::3/64 dev wan0 nodad
+
+# The sites: keys, interconnect, bridge, and a VM on the bridge.
+umask 077
+for s in a b evil; do
+	hcxrepl genkey >"$work/$s.key"
+	hcxrepl pubkey <"$work/$s.key" >"$work/$s.pub"
+done
+for s in a b; do
+	ip netns add "vm-$s"
+	nsx "site-$s" ip link add hcx0 type hcxrepl
+	nsx "site-$s" ip link add br0 type bridge
+	nsx "site-$s" ip link set hcx0 master br0 up
+	ip link add eth0 netns "vm-$s" type veth peer name to-vm netns "site-$s"
+	nsx "site-$s" ip link set to-vm master br0 up
+	nsx "site-$s" ip link set br0 up
+	nsx "vm-$s" ip link set lo up
+	nsx "vm-$s" ip link set eth0 mtu 1500 up
+done
+nsx vm-a ip addr add 192.168.50.1/24 dev eth0
+nsx vm-b ip addr add 192.168.50.2/24 dev eth0
+nsx vm-a ip addr add fd50::1/64 dev eth0 nodad
+nsx vm-b ip addr add fd50::2/64 dev eth0 nodad
+
+check "site A pairs with B" nsx site-a hcxrepl set hcx0 private-key "$work/a.key" \
+	listen-port $PORT_A peer "$(cat "$work/b.pub")" endpoint 10.0.0.2:$PORT_B
+check "site B pairs with A" nsx site-b hcxrepl set hcx0 private-key "$work/b.key" \
+	listen-port $PORT_B peer "$(cat "$work/a.pub")" endpoint 10.0.0.1:$PORT_A
+check "the device listens on its UDP port" \
+	bash -c "ip netns exec site-a ss -Hlun | grep -q ':$PORT_A '"
+
+# The extended segment.
+check "VM A pings VM B across the sites (ARP, IPv4)" ping_ok vm-a 192.168.50.2
+check_eq "site A's session is established" established "$(peer_field site-a session_state)"
+check_eq "site B's session is established" established "$(peer_field site-b session_state)"
+check "site A recorded the handshake's time" \
+	test "$(peer_field site-a last_handshake_ns)" -gt 0
+check "1500-byte IPv4 packets with DF cross a 1500-byte underlay" \
+	ping_ok vm-a -M do -s 1472 192.168.50.2
+check "IPv6 crosses (neighbour discovery, echo)" ping_ok vm-a fd50::2
+check "1500-byte IPv6 packets cross a 1500-byte underlay" \
+	ping_ok vm-a -M do -s 1452 fd50::2
+nsx vm-b sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0
+check "a broadcast reaches the other site" \
+	bash -c "ip netns exec vm-a ping -b -c 2 -w 10 192.168.50.255 2>/dev/null | grep -q 'from 192.168.50.2'"
+for s in a b; do
+	nsx "vm-$s" ip link add link eth0 name eth0.100 type vlan id 100
+	nsx "vm-$s" ip link set eth0.100 up
+done
+nsx vm-a ip addr add 192.168.100.1/24 dev eth0.100
+nsx vm-b ip addr add 192.168.100.2/24 dev eth0.100
+check "VLAN-tagged frames cross, full size too" \
+	ping_ok vm-a -M do -s 1472 192.168.100.2
+nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s.log"
+sleep 1
+check "TCP runs across (iperf3, 5 s)" \
+	nsx vm-a iperf3 -c 192.168.50.2 -t 5 --logfile "$work/iperf-c.log"
+grep -h 'receiver' "$work/iperf-c.log" | sed 's/^/# /'
+
+# Only the interconnect's UDP on the underlay, and no plaintext in it.
+# Run directly, not through a function, so that $! is tcpdump itself.
+ip netns exec site-b tcpdump -i wan0 -U --immediate-mode -w "$work/wan.pcap" \
+	>/dev/null 2>"$work/tcpdump.err" &
+dump=$!
+for i in $(seq 50); do grep -q listening "$work/tcpdump.err" && break; sleep 0.1; done
+ip netns exec vm-b timeout 10 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9000))
+print(s.recv(100).decode())' >"$work/marker.got" &
+nc_pid=$!
+sleep 0.5
+for i in 1 2 3; do
+	nsx vm-a /usr/bin/python3 -c '
+import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), ("192.168.50.2", 9000))' "$MARKER"
+	nsx vm-a ping -q -c 1 -p "$(printf %s "$MARKER" | od -An -tx1 | tr -d ' \n' | cut -c1-32)" \
+		192.168.50.2 >/dev/null
+	sleep 0.2
+done
+sleep 1
+kill $nc_pid 2>/dev/null
+wait $nc_pid 2>/dev/null
+kill -INT $dump
+wait $dump
+check "the marker reached VM B" grep -q "$MARKER" "$work/marker.got"
+check "the capture holds interconnect datagrams" \
+	test "$(tcpdump -r "$work/wan.pcap" -n "udp port $PORT_B" 2>/dev/null | wc -l)" -gt 0
+check_eq "the capture holds no other IP traffic" 0 \
+	"$(tcpdump -r "$work/wan.pcap" -n "(ip or ip6) and not udp port $PORT_B and not icmp6 and not (ip[6:2] & 0x1fff != 0)" 2>/dev/null | wc -l)"
+check "the marker never appears on the underlay" \
+	bash -c "! grep -aq '$MARKER' '$work/wan.pcap' && ! grep -aq '$(printf %s "$MARKER" | cut -c1-16)' '$work/wan.pcap'"
+
+# Bogus datagrams: each dropped and counted under its reason, none
+# delivered.  Quiet the VMs first, so that nothing legitimate arrives.
+for ns in vm-a vm-b site-a site-b; do
+	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
+sleep 2
+delivered=$(link_stat site-b "['rx']['packets']")
+# Every length short of each type's full one (a data message's: header and
+# tag): 148 + 92 + 64 + 32 datagrams.
+check "truncated datagrams of every type and length: rx-malformed" \
+	delta_is $((148 + 92 + 64 + 32)) site-b rx_malformed \
+	nsx evil /usr/bin/python3 "$HCX_TOP/selftests/lib/hcxpkt.py" truncate 10.0.0.2 $PORT_B
+check "data for a session that does not exist: rx-unknown-session" \
+	delta_is 20 site-b rx_unknown_session nsx evil /usr/bin/python3 \
+	"$HCX_TOP/selftests/lib/hcxpkt.py" data 10.0.0.2 $PORT_B --index 0x5a5a5a5a --count 20
+check "replayed data messages: rx-replay" \
+	delta_is 5 site-b rx_replay nsx evil /usr/bin/python3 \
+	"$HCX_TOP/selftests/lib/hcxpkt.py" resend "$work/wan.pcap" 10.0.0.2 $PORT_B --count 5
+check "data messages with a flipped bit: rx-bad-auth" \
+	delta_is 5 site-b rx_bad_auth nsx evil /usr/bin/python3 \
+	"$HCX_TOP/selftests/lib/hcxpkt.py" resend "$work/wan.pcap" 10.0.0.2 $PORT_B --count 5 --flip-bit
+check "data messages cut to less than header and tag: rx-malformed" \
+	delta_is 5 site-b rx_malformed nsx evil /usr/bin/python3 \
+	"$HCX_TOP/selftests/lib/hcxpkt.py" resend "$work/wan.pcap" 10.0.0.2 $PORT_B --count 5 --truncate 24
+check "junk handshakes fail mac1: rx-handshake-invalid" \
+	delta_is 30 site-b rx_handshake_invalid nsx evil /usr/bin/python3 \
+	"$HCX_TOP/selftests/lib/hcxpkt.py" flood 10.0.0.2 $PORT_B --count 30 \
+	--pubkey "$(cat "$work/a.pub")"
+check_eq "none of it was delivered" "$delivered" "$(link_stat site-b "['rx']['packets']")"
+check "ip -s link counts the drops" test "$(link_stat site-b "['rx']['dropped']")" -gt 0
+check "hcxrepl show -s lists them" \
+	bash -c "ip netns exec site-b hcxrepl show -s hcx0 | grep -q 'rx-replay: [1-9]'"
+
+# A third site that knows B's key but is not B's peer.  Its first frames
+# (IPv6 router solicitation, as soon as it is up) start its handshake.
+before=$(counter site-b rx_handshake_invalid)
+nsx evil ip link add hcx0 type hcxrepl
+nsx evil hcxrepl set hcx0 private-key "$work/evil.key" listen-port $PORT_A \
+	peer "$(cat "$work/b.pub")" endpoint 10.0.0.2:$PORT_B
+nsx evil ip addr add 192.168.50.3/24 dev hcx0
+nsx evil ip link set hcx0 up
+nsx evil ping -q -c 2 -w 3 192.168.50.2 >/dev/null
+check "a site with the wrong key gets no session" \
+	test "$(peer_field evil session_state)" != established
+check "B refused its handshake: rx-handshake-invalid" \
+	test "$(counter site-b rx_handshake_invalid)" -gt "$before"
+check_eq "and nothing of it was delivered" "$delivered" "$(link_stat site-b "['rx']['packets']")"
+nsx evil ip link del hcx0
+
+# A flood of handshakes that pass mac1 (the flooder knows B's key) while
+# A and B handshake afresh: the flood is rate-limited, the sites work.
+ip netns exec evil /usr/bin/python3 "$HCX_TOP/selftests/lib/hcxpkt.py" flood 10.0.0.2 $PORT_B \
+	--count 100000 --pubkey "$(cat "$work/b.pub")" >/dev/null &
+flood=$!
+sleep 2
+nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" remove
+nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" endpoint 10.0.0.2:$PORT_B
+check "under a handshake flood, the sites handshake and carry traffic" \
+	ping_ok vm-a 192.168.50.2
+check "the flood was rate-limited" \
+	test "$(counter site-b rx_handshake_ratelimited)" -gt 0
+kill $flood 2>/dev/null
+wait $flood 2>/dev/null
+
+# An IPv6 underlay.
+for ns in vm-a vm-b site-a site-b; do
+	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+done
+nsx site-a ip addr replace fd00::1/64 dev wan0 nodad
+nsx site-b ip addr replace fd00::2/64 dev wan0 nodad
+check "site A's endpoint moves to IPv6" \
+	nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" endpoint "[fd00::2]:$PORT_B"
+# B forgets A's endpoint: it must learn it from A's first authentic message.
+nsx site-b hcxrepl set hcx0 peer "$(cat "$work/a.pub")" remove
+nsx site-b hcxrepl set hcx0 peer "$(cat "$work/a.pub")"
+check_eq "site B has no endpoint for A" None "$(peer_field site-b endpoint)"
+check "over an IPv6 underlay, full-size frames cross" \
+	ping_ok vm-a -M do -s 1472 192.168.50.2
+check_eq "site B learnt A's IPv6 endpoint from A's handshake (roaming)" \
+	"[fd00::1]:$PORT_A" "$(peer_field site-b endpoint)"
+check_eq "site A's endpoint for B stayed IPv6" \
+	"[fd00::2]:$PORT_B" "$(peer_field site-a endpoint)"
+
+# Rekeying under a long transfer: by time, then by message count.
+# handshakes NS SECONDS: distinct handshake times seen over SECONDS.
+handshakes() {
+	local i
+	for i in $(seq "$2"); do
+		peer_field "$1" last_handshake_ns
+		sleep 1
+	done | sort -u | wc -l
+}
+params=/sys/module/hcxrepl/parameters
+echo 3 >$params/rekey_after_seconds
+nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s2.log"
+sleep 1
+nsx vm-a iperf3 -c 192.168.50.2 -t 16 --logfile "$work/iperf-c2.log" &
+iperf=$!
+seen=$(handshakes site-a 15)
+wait $iperf
+check "a 16 s TCP transfer survives rekeying every 3 s" test $? = 0
+check "it saw several handshakes" test "$seen" -ge 3
+echo "# handshakes seen: $seen"
+echo 120 >$params/rekey_after_seconds
+echo 2000 >$params/rekey_after_messages
+nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s3.log"
+sleep 1
+nsx vm-a iperf3 -c 192.168.50.2 -t 8 --logfile "$work/iperf-c3.log" &
+iperf=$!
+seen=$(handshakes site-a 7)
+wait $iperf
+check "a TCP transfer survives rekeying every 2000 messages" test $? = 0
+check "it saw several handshakes" test "$seen" -ge 2
+echo "# handshakes seen: $seen"
+echo $((1 << 60)) >$params/rekey_after_messages
+
+for ns in vm-a vm-b site-a site-b evil wan; do
+	ip netns del "$ns"
+done
+check "module unloads with devices gone" bash -c \
+	"for i in \$(seq 50); do rmmod hcxrepl 2>/dev/null && exit 0; sleep 0.2; done; exit 1"
+rm -rf "$work"
+tap_done
