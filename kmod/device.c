@@ -37,6 +37,9 @@
 
 static struct rtnl_link_ops hcx_link_ops;
 
+#define HCX_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE)
+
 bool hcx_is_device(const struct net_device *dev)
 {
 	return dev->rtnl_link_ops == &hcx_link_ops;
@@ -231,6 +234,9 @@ static void hcx_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	hcx_set_lltx(dev);
+	/* Large frames from the stack; the sender segments and checksums. */
+	dev->features |= HCX_FEATURES;
+	dev->hw_features |= HCX_FEATURES;
 	dev->needed_headroom = HCX_SEND_HEADROOM;
 	dev->needed_tailroom = HCX_TAG_LEN;
 	/* The outer datagram must stay within 64 KiB. */

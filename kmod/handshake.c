@@ -130,8 +130,15 @@ static void hcx_handshake_initiate(struct hcx_peer *peer)
 	struct timespec64 now;
 	u8 timestamp[HCX_TIMESTAMP_LEN];
 	__le32 index;
+	bool unknown;
 
 	lockdep_assert_held(&peer->handshake_lock);
+	/* Nowhere to send it: the peer will have to initiate (roaming). */
+	read_lock_bh(&peer->endpoint_lock);
+	unknown = peer->endpoint.addr.sa_family == AF_UNSPEC;
+	read_unlock_bh(&peer->endpoint_lock);
+	if (unknown)
+		return;
 	ctx = hcx_handshake_ctx_new(peer->hcx);
 	if (!ctx)
 		return;

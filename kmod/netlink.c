@@ -97,6 +97,8 @@ static int hcx_put_drop_stats(struct sk_buff *skb, struct hcx_device *hcx)
 		  HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_INVALID },
 		{ HCX_DROP_TX_UNREACHABLE,
 		  HCXREPL_A_DEVICE_STATS_TX_UNREACHABLE },
+		{ HCX_DROP_RX_QUEUE_FULL, HCXREPL_A_DEVICE_STATS_RX_QUEUE_FULL },
+		{ HCX_DROP_TX_QUEUE_FULL, HCXREPL_A_DEVICE_STATS_TX_QUEUE_FULL },
 	};
 	struct nlattr *nest;
 	int i;

@@ -18,6 +18,8 @@
 #include "device.h"
 #include "handshake.h"
 #include "peer.h"
+#include "receive.h"
+#include "send.h"
 
 /* Frames kept while a handshake is under way; older ones are dropped. */
 #define HCX_MAX_STAGED	128
@@ -27,6 +29,7 @@ static void hcx_peer_free_rcu(struct rcu_head *rcu)
 	struct hcx_peer *peer = container_of(rcu, struct hcx_peer, rcu);
 
 	skb_queue_purge(&peer->staged);
+	skb_queue_purge(&peer->tx_queue);
 	dst_cache_destroy(&peer->dst_cache);
 	free_percpu(peer->tstats);
 	netdev_put(peer->hcx->dev, &peer->dev_tracker);
@@ -75,6 +78,15 @@ void hcx_peer_kick(struct hcx_peer *peer, enum hcx_peer_flag flag)
 	rcu_read_lock_bh();
 	if (!READ_ONCE(peer->dead))
 		mod_delayed_work(hcx_wq, &peer->work, 0);
+	rcu_read_unlock_bh();
+}
+
+/* Queue the peer's sender or receiver, unless the peer is dead; as above. */
+void hcx_peer_queue(struct hcx_peer *peer, struct work_struct *work)
+{
+	rcu_read_lock_bh();
+	if (!READ_ONCE(peer->dead))
+		queue_work(hcx_wq, work);
 	rcu_read_unlock_bh();
 }
 
@@ -166,6 +178,10 @@ static struct hcx_peer *hcx_peer_create(struct hcx_device *hcx,
 	rwlock_init(&peer->endpoint_lock);
 	hcx_sessions_init(&peer->sessions);
 	skb_queue_head_init(&peer->staged);
+	skb_queue_head_init(&peer->tx_queue);
+	skb_queue_head_init(&peer->rx_queue);
+	INIT_WORK(&peer->tx_work, hcx_send_work);
+	INIT_WORK(&peer->rx_work, hcx_receive_work);
 	INIT_DELAYED_WORK(&peer->work, hcx_peer_work);
 	return peer;
 
@@ -189,9 +205,13 @@ static void hcx_peer_kill(struct hcx_peer *peer)
 	peer->pending = NULL;
 	mutex_unlock(&peer->handshake_lock);
 
-	/* No kick is in flight past this, so the worker stays cancelled. */
+	/* No kick is in flight past this, so the workers stay cancelled. */
 	synchronize_net();
 	cancel_delayed_work_sync(&peer->work);
+	cancel_work_sync(&peer->tx_work);
+	cancel_work_sync(&peer->rx_work);
+	hcx_send_purge(peer);
+	hcx_receive_purge(peer);
 	hcx_sessions_clear(&peer->sessions);
 	hcx_peer_drop_staged(peer);
 	hcx_peer_put(peer);

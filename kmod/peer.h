@@ -22,6 +22,9 @@
 #include "messages.h"
 #include "session.h"
 
+/* Frames or messages a peer's transmit or receive queue holds at most. */
+#define HCX_MAX_QUEUED	1024
+
 struct hcx_device;
 struct hcx_handshake_state;
 
@@ -69,6 +72,11 @@ enum hcx_peer_flag {
  *	written under the device's conf_lock, read locklessly
  * @sessions: the session slots
  * @staged: frames waiting for a session (bounded, oldest dropped)
+ * @tx_queue: frames for @tx_work to seal and send, in order (bounded)
+ * @rx_queue: data messages for @rx_work to open and deliver, in order
+ *	(bounded); each holds a reference on its session
+ * @tx_work: the peer's sender
+ * @rx_work: the peer's receiver
  * @work: the peer's worker: handshakes, retries, keepalives, expiry
  * @flags: work asked of the worker (enum hcx_peer_flag)
  *
@@ -112,6 +120,10 @@ struct hcx_peer {
 	u16 persistent_keepalive;
 	struct hcx_sessions sessions;
 	struct sk_buff_head staged;
+	struct sk_buff_head tx_queue;
+	struct sk_buff_head rx_queue;
+	struct work_struct tx_work;
+	struct work_struct rx_work;
 	struct delayed_work work;
 	unsigned long flags;
 	u64 last_sent_ns;
@@ -149,6 +161,7 @@ void hcx_peer_get(struct hcx_peer *peer);
 void hcx_peer_put(struct hcx_peer *peer);
 struct hcx_peer *hcx_peer_get_rcu(struct hcx_device *hcx);
 void hcx_peer_kick(struct hcx_peer *peer, enum hcx_peer_flag flag);
+void hcx_peer_queue(struct hcx_peer *peer, struct work_struct *work);
 void hcx_peer_set_endpoint(struct hcx_peer *peer,
 			   const union hcx_endpoint *endpoint);
 void hcx_peer_drop_staged(struct hcx_peer *peer);

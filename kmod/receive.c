@@ -5,11 +5,12 @@
  * Every datagram is classified by hcx_msg_parse() first; a malformed one
  * is dropped and counted before anything else looks at it.
  *
- * Data messages are opened in the receiving softirq with the session their
- * receiver index names; only after the tag verifies is the counter checked
- * against the replay window, the sender's address learnt (roaming), the
- * responder's next session confirmed, and the frame handed to the stack
- * through GRO.
+ * A data message is matched to the session its receiver index names and
+ * queued on the peer's receive queue (bounded); the peer's receiver, a
+ * work item, opens the queue in order, off the receiving CPU's softirq.
+ * Only after the tag verifies is the counter checked against the replay
+ * window, the sender's address learnt (roaming), the responder's next
+ * session confirmed, and the frame handed to the stack through GRO.
  *
  * Handshake messages go to the device's handshake worker, which does the
  * expensive part (X25519) in process context.  Before they are queued,
@@ -17,8 +18,9 @@
  * limit applies, and under load mac2 must prove the source address (see
  * cookie.c); the queue is bounded, so a flood cannot take memory.
  *
- * Context: softirq, called by UDP with the RCU read lock held; the socket's
- * user data is the device, which outlives its sockets.
+ * Context: hcx_receive() runs in softirq, called by UDP with the RCU read
+ * lock held; the socket's user data is the device, which outlives its
+ * sockets.  The receiver runs in process context.
  */
 
 #include <crypto/algapi.h>
@@ -33,6 +35,9 @@
 #include "receive.h"
 #include "send.h"
 #include "socket.h"
+
+/* Messages the receiver handles before letting other work run. */
+#define HCX_RECEIVE_BATCH	64
 
 static void hcx_receive_drop(struct hcx_device *hcx, struct sk_buff *skb,
 			     enum hcx_drop_reason reason)
@@ -111,10 +116,9 @@ static void hcx_receive_data(struct hcx_device *hcx, struct sk_buff *skb)
 	struct hcx_skb_cb *cb = HCX_SKB_CB(skb);
 	struct hcx_session *session = NULL;
 	const struct hcx_msg_data *msg;
-	struct sk_buff *trailer;
+	struct sk_buff_head *queue;
 	struct hcx_peer *peer;
 	unsigned int len;
-	int nsg;
 
 	__skb_pull(skb, sizeof(struct udphdr));
 	if (!pskb_may_pull(skb, sizeof(*msg))) {
@@ -143,13 +147,56 @@ static void hcx_receive_data(struct hcx_device *hcx, struct sk_buff *skb)
 	cb->counter = le64_to_cpu(msg->counter);
 	cb->done = hcx_receive_opened;
 	cb->frame_len = len;
-	nsg = skb_cow_data(skb, 0, &trailer);
-	if (nsg < 0) {
-		hcx_receive_drop(hcx, skb, HCX_DROP_RX_MALFORMED);
+	queue = &peer->rx_queue;
+	spin_lock_bh(&queue->lock);
+	if (skb_queue_len(queue) >= HCX_MAX_QUEUED) {
+		spin_unlock_bh(&queue->lock);
+		hcx_receive_drop(hcx, skb, HCX_DROP_RX_QUEUE_FULL);
 		hcx_session_put(session);
 		return;
 	}
-	hcx_session_crypt(skb, nsg, false, sizeof(*msg), len);
+	__skb_queue_tail(queue, skb);
+	spin_unlock_bh(&queue->lock);
+	hcx_peer_queue(peer, &peer->rx_work);
+}
+
+/* The peer's receiver: opens and delivers the receive queue, in order. */
+void hcx_receive_work(struct work_struct *work)
+{
+	struct hcx_peer *peer = container_of(work, struct hcx_peer, rx_work);
+	struct sk_buff *trailer, *skb;
+	struct hcx_skb_cb *cb;
+	int done, nsg;
+
+	for (done = 0; done < HCX_RECEIVE_BATCH; done++) {
+		skb = skb_dequeue(&peer->rx_queue);
+		if (!skb)
+			return;
+		cb = HCX_SKB_CB(skb);
+		nsg = skb_cow_data(skb, 0, &trailer);
+		if (nsg < 0) {
+			local_bh_disable();
+			hcx_receive_drop(peer->hcx, skb, HCX_DROP_RX_MALFORMED);
+			local_bh_enable();
+			hcx_session_put(cb->session);
+			continue;
+		}
+		hcx_session_crypt(skb, nsg, false, sizeof(struct hcx_msg_data),
+				  cb->frame_len);
+	}
+	/* More to open: take turns with other work. */
+	hcx_peer_queue(peer, work);
+}
+
+/* Drop what waits in the receive queue of a dead peer. */
+void hcx_receive_purge(struct hcx_peer *peer)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&peer->rx_queue))) {
+		hcx_session_put(HCX_SKB_CB(skb)->session);
+		kfree_skb(skb);
+	}
 }
 
 /* Answer a handshake message that lacks mac2 under load with a cookie. */

@@ -3,18 +3,20 @@
  * Frames leaving through the interconnect: each becomes one data message,
  * sealed with the active session's sending key and sent to the peer.
  *
- * The device transmits locklessly, so every CPU that hands it a frame
- * seals that frame itself: crypto runs on all CPUs that send, outside any
- * transmit lock.  A frame's counter (its nonce) is taken before its crypto
- * starts; an asynchronous AEAD completes requests in the order it got
- * them, and frames sent by different CPUs may cross on the way, which the
- * receiver's replay window absorbs.
+ * The device transmits locklessly and only queues: hcx_xmit() puts the
+ * frame on the peer's transmit queue (bounded) and the peer's sender, a
+ * work item, seals and sends the queue in order.  The device takes GSO
+ * frames, which the sender segments, so that the stack above passes
+ * large frames once instead of each segment.  Crypto thus runs off
+ * the transmit path, on another CPU than the one producing the frames
+ * while the receiver (receive.c) opens on a third, and a frame's counter
+ * (its nonce) is taken in the order frames leave.
  *
  * Without a usable session a frame is staged on the peer (bounded) and the
  * peer's worker starts a handshake; the frames follow once it completes.
  *
- * Context: softirq (ndo_start_xmit runs with bottom halves off) or process
- * context for keepalives and staged frames; nothing here sleeps.
+ * Context: hcx_xmit() and hcx_send_queue() any context; the sender runs in
+ * process context and does not sleep while it seals.
  */
 
 #include <linux/etherdevice.h>
@@ -23,6 +25,9 @@
 #include "device.h"
 #include "send.h"
 #include "socket.h"
+
+/* Frames the sender handles before letting other work run. */
+#define HCX_SEND_BATCH	64
 
 static void hcx_send_drop(struct hcx_device *hcx, struct sk_buff *skb,
 			  enum hcx_drop_reason reason)
@@ -97,12 +102,8 @@ drop:
 	hcx_session_put(session);
 }
 
-/**
- * hcx_send_frame - seal and send a frame, or stage it for the next session
- * @peer: the peer
- * @skb: an Ethernet frame, or an empty skb for a keepalive; consumed
- */
-void hcx_send_frame(struct hcx_peer *peer, struct sk_buff *skb)
+/* Seal and send a frame, or stage it for the next session. */
+static void hcx_send_frame(struct hcx_peer *peer, struct sk_buff *skb)
 {
 	struct hcx_session *session;
 	u64 counter, now;
@@ -131,20 +132,74 @@ stage:
 	hcx_peer_kick(peer, HCX_PEER_WANT_HANDSHAKE);
 }
 
+/**
+ * hcx_send_queue - queue a frame for the peer's sender
+ * @peer: the peer, found under RCU or held
+ * @skb: an Ethernet frame, or an empty skb for a keepalive; consumed
+ */
+void hcx_send_queue(struct hcx_peer *peer, struct sk_buff *skb)
+{
+	struct sk_buff_head *queue = &peer->tx_queue;
+	unsigned long flags;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	if (skb_queue_len(queue) >= HCX_MAX_QUEUED) {
+		spin_unlock_irqrestore(&queue->lock, flags);
+		hcx_send_drop(peer->hcx, skb, HCX_DROP_TX_QUEUE_FULL);
+		return;
+	}
+	__skb_queue_tail(queue, skb);
+	spin_unlock_irqrestore(&queue->lock, flags);
+	hcx_peer_queue(peer, &peer->tx_work);
+}
+
+/* The peer's sender: seals and sends the transmit queue, in order. */
+void hcx_send_work(struct work_struct *work)
+{
+	struct hcx_peer *peer = container_of(work, struct hcx_peer, tx_work);
+	struct sk_buff *skb, *segs, *seg, *next;
+	int done;
+
+	for (done = 0; done < HCX_SEND_BATCH; done++) {
+		skb = skb_dequeue(&peer->tx_queue);
+		if (!skb)
+			return;
+		if (!skb_is_gso(skb)) {
+			hcx_send_frame(peer, skb);
+			continue;
+		}
+		/* Segmenting here, not in the stack, spares the sending CPU. */
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			hcx_send_drop(peer->hcx, skb, HCX_DROP_TX_OVERSIZED);
+			continue;
+		}
+		consume_skb(skb);
+		skb_list_walk_safe(segs, seg, next) {
+			skb_mark_not_on_list(seg);
+			hcx_send_frame(peer, seg);
+		}
+	}
+	/* More to send: take turns with other work. */
+	hcx_peer_queue(peer, work);
+}
+
+/* Drop what waits in the transmit queue of a dead peer. */
+void hcx_send_purge(struct hcx_peer *peer)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&peer->tx_queue)))
+		hcx_send_drop(peer->hcx, skb, HCX_DROP_TX_NO_SESSION);
+}
+
 /* Send the frames staged while there was no session. */
 void hcx_send_staged(struct hcx_peer *peer)
 {
-	struct sk_buff_head frames;
 	struct sk_buff *skb;
-	unsigned long flags;
 
-	__skb_queue_head_init(&frames);
-	spin_lock_irqsave(&peer->staged.lock, flags);
-	skb_queue_splice_init(&peer->staged, &frames);
-	spin_unlock_irqrestore(&peer->staged.lock, flags);
-
-	while ((skb = __skb_dequeue(&frames)))
-		hcx_send_frame(peer, skb);
+	while ((skb = skb_dequeue(&peer->staged)))
+		hcx_send_queue(peer, skb);
 }
 
 /* An empty data message: keeps NAT state and proves the session alive. */
@@ -160,7 +215,7 @@ void hcx_send_keepalive(struct hcx_peer *peer)
 	if (!skb)
 		return;
 	skb_reserve(skb, HCX_SEND_HEADROOM);
-	hcx_send_frame(peer, skb);
+	hcx_send_queue(peer, skb);
 }
 
 netdev_tx_t hcx_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -168,7 +223,7 @@ netdev_tx_t hcx_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct hcx_device *hcx = netdev_priv(dev);
 	struct hcx_peer *peer;
 
-	if (unlikely(skb->len > hcx_max_frame(dev))) {
+	if (unlikely(!skb_is_gso(skb) && skb->len > hcx_max_frame(dev))) {
 		hcx_send_drop(hcx, skb, HCX_DROP_TX_OVERSIZED);
 		return NETDEV_TX_OK;
 	}
@@ -179,8 +234,7 @@ netdev_tx_t hcx_xmit(struct sk_buff *skb, struct net_device *dev)
 		hcx_send_drop(hcx, skb, HCX_DROP_TX_NO_SESSION);
 		return NETDEV_TX_OK;
 	}
-	skb_orphan(skb);
 	skb_dst_drop(skb);
-	hcx_send_frame(peer, skb);
+	hcx_send_queue(peer, skb);
 	return NETDEV_TX_OK;
 }

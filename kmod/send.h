@@ -8,9 +8,12 @@
 #include <linux/netdevice.h>
 
 struct hcx_peer;
+struct work_struct;
 
 netdev_tx_t hcx_xmit(struct sk_buff *skb, struct net_device *dev);
-void hcx_send_frame(struct hcx_peer *peer, struct sk_buff *skb);
+void hcx_send_queue(struct hcx_peer *peer, struct sk_buff *skb);
+void hcx_send_work(struct work_struct *work);
+void hcx_send_purge(struct hcx_peer *peer);
 void hcx_send_staged(struct hcx_peer *peer);
 void hcx_send_keepalive(struct hcx_peer *peer);
 

@@ -239,26 +239,40 @@ static struct hcx_session *hcx_slot(struct hcx_sessions *sessions,
  * hcx_sessions_install - make a new session usable, taking its reference
  * @sessions: the peer's slots
  * @session: an initiator's session becomes active; a responder's next
+ *
+ * When both sides initiate at once, each ends up with the other's
+ * handshake as an unconfirmed next session and its own as active: the
+ * next one is kept as previous then, so that what the peer sends on it
+ * is still received.
  */
 void hcx_sessions_install(struct hcx_sessions *sessions,
 			  struct hcx_session *session)
 {
-	struct hcx_session *next, *previous = NULL;
+	struct hcx_session *next, *active, *previous;
 
 	spin_lock_bh(&sessions->lock);
 	next = hcx_slot(sessions, &sessions->next);
+	active = hcx_slot(sessions, &sessions->active);
+	previous = hcx_slot(sessions, &sessions->previous);
 	if (session->initiator) {
-		/* An unconfirmed next session will never be used now. */
-		previous = hcx_slot(sessions, &sessions->previous);
 		RCU_INIT_POINTER(sessions->next, NULL);
-		rcu_assign_pointer(sessions->previous,
-				   hcx_slot(sessions, &sessions->active));
+		if (next) {
+			rcu_assign_pointer(sessions->previous, next);
+			next = NULL;
+		} else {
+			rcu_assign_pointer(sessions->previous, active);
+			active = NULL;
+		}
 		rcu_assign_pointer(sessions->active, session);
 	} else {
+		/* The previous session would go at confirmation anyway. */
 		rcu_assign_pointer(sessions->next, session);
+		RCU_INIT_POINTER(sessions->previous, NULL);
+		active = NULL;
 	}
 	spin_unlock_bh(&sessions->lock);
 	hcx_session_put(next);
+	hcx_session_put(active);
 	hcx_session_put(previous);
 }
 

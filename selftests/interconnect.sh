@@ -238,12 +238,14 @@ for ns in vm-a vm-b site-a site-b; do
 done
 nsx site-a ip addr replace fd00::1/64 dev wan0 nodad
 nsx site-b ip addr replace fd00::2/64 dev wan0 nodad
-check "site A's endpoint moves to IPv6" \
-	nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" endpoint "[fd00::2]:$PORT_B"
-# B forgets A's endpoint: it must learn it from A's first authentic message.
+# B forgets A's endpoint: it must learn it from A's first authentic
+# message.  A starts afresh with B's IPv6 endpoint.
 nsx site-b hcxrepl set hcx0 peer "$(cat "$work/a.pub")" remove
 nsx site-b hcxrepl set hcx0 peer "$(cat "$work/a.pub")"
 check_eq "site B has no endpoint for A" None "$(peer_field site-b endpoint)"
+nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" remove
+check "site A's endpoint for B is IPv6" \
+	nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" endpoint "[fd00::2]:$PORT_B"
 check "over an IPv6 underlay, full-size frames cross" \
 	ping_ok vm-a -M do -s 1472 192.168.50.2
 check_eq "site B learnt A's IPv6 endpoint from A's handshake (roaming)" \

@@ -4,7 +4,9 @@
 # and its own disk image, joined by a virtual Ethernet link (a QEMU socket
 # netdev on loopback).  Checks what the later tests rely on: the sites reach
 # each other, each loads the module, and a site's disk survives its VM being
-# killed and booted again.
+# killed and booted again.  Then the interconnect between the two kernels:
+# the sites pair, and when site B reloads its module and is configured
+# again, the session comes back by itself, with nothing done on site A.
 #
 # usage: two_sites.sh [KERNEL_A [KERNEL_B]]   (default 6.1 and 6.12)
 . "$(dirname "$0")/lib/tap.sh"
@@ -84,4 +86,62 @@ selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --timeout 120 \
 	>"$work/a3.out" 2>&1
 check "booted again, the site finds what it wrote before the kill" \
 	test "$(tail -n 1 "$work/a3.out")" = 2
+# The interconnect across the two VMs, and a peer restart.  A pings B's
+# interconnect address for the whole run; B, once the pings arrive,
+# reloads its module and sets its configuration again.
+umask 077
+for s in a b; do
+	userspace/hcxrepl genkey >"$work/$s.key"
+	userspace/hcxrepl pubkey <"$work/$s.key" >"$work/$s.pub"
+done
+cat >"$work/pair.sh" <<'EOF'
+name=$1 addr=$2 peer_addr=$3 tunnel=$4 work=$5 other=$6
+. selftests/lib/hcx.sh
+ip link set eth0 up && ip addr add "$addr/24" dev eth0 || exit 2
+pair() {
+	ip link add hcx0 type hcxrepl &&
+	hcxrepl set hcx0 private-key "$work/$name.key" listen-port 51820 \
+		peer "$(cat "$work/$other.pub")" endpoint "$peer_addr:51820" &&
+	ip addr add "$tunnel/24" dev hcx0 && ip link set hcx0 up
+}
+load_module && pair || { echo "$name: pairing failed"; exit 3; }
+if [ "$name" = a ]; then
+	# One ping every 0.2 s for 80 s.
+	ping -i 0.2 -w 80 10.9.0.2 | grep -c 'bytes from'
+	exit 0
+fi
+# Site B: wait for A's pings, then restart.
+for i in $(seq 120); do
+	[ "$(cat /sys/class/net/hcx0/statistics/rx_packets)" -gt 20 ] && break
+	sleep 0.5
+done
+echo "b: restarting"
+ip link del hcx0 && rmmod hcxrepl && load_module && pair ||
+	{ echo "b: restart failed"; exit 4; }
+sleep 60
+echo "b: rx after restart: $(cat /sys/class/net/hcx0/statistics/rx_packets)"
+EOF
+selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --out "$work/pa" \
+	--timeout 300 --net "listen:$port" --mac 52:54:00:00:00:0a -- \
+	bash "$work/pair.sh" a 192.0.2.1 192.0.2.2 10.9.0.1 "$work" b \
+	>"$work/pa.out" 2>&1 &
+pid_a=$!
+sleep 1
+selftests/vm/vm.sh --kernel "$kernel_b" --cpus 1 --name site-b --out "$work/pb" \
+	--timeout 300 --net "connect:$port" --mac 52:54:00:00:00:0b -- \
+	bash "$work/pair.sh" b 192.0.2.2 192.0.2.1 10.9.0.2 "$work" a \
+	>"$work/pb.out" 2>&1
+rc_b=$?
+wait $pid_a
+rc_a=$?
+check "site B reloaded its module and was configured again" test "$rc_b" = 0
+[ "$rc_b" = 0 ] || sed 's/^/# B: /' "$work/pb.out"
+check "site A's pings across the interconnect ran" test "$rc_a" = 0
+[ "$rc_a" = 0 ] || sed 's/^/# A: /' "$work/pa.out"
+replies=$(tail -n 1 "$work/pa.out")
+check "pings crossed between the two kernels" test "${replies:-0}" -gt 50
+rx_after=$(sed -n 's/^b: rx after restart: \([0-9]*\)/\1/p' "$work/pb.out")
+check "after B's restart, A's frames reach B again, A untouched" \
+	test "${rx_after:-0}" -gt 20
+echo "# A's ping replies: $replies; frames B received after its restart: $rx_after"
 tap_done

@@ -67,6 +67,8 @@ static const struct {
 	{ HCXREPL_A_DEVICE_STATS_RX_HANDSHAKE_INVALID,
 	  "rx-handshake-invalid" },
 	{ HCXREPL_A_DEVICE_STATS_TX_UNREACHABLE, "tx-unreachable" },
+	{ HCXREPL_A_DEVICE_STATS_RX_QUEUE_FULL, "rx-queue-full" },
+	{ HCXREPL_A_DEVICE_STATS_TX_QUEUE_FULL, "tx-queue-full" },
 };
 
 static const char *const session_names[] = {
