@@ -12,6 +12,11 @@
 #include <linux/version.h>
 #include <net/genetlink.h>
 
+/* skb_gso_segment(): 6.4 moved it to its own header. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#include <net/gso.h>
+#endif
+
 /* The attributes of a dump request: 6.2 moved them into a genl_info. */
 static inline struct nlattr **hcx_dump_attrs(struct netlink_callback *cb)
 {

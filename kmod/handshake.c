@@ -133,6 +133,9 @@ static void hcx_handshake_initiate(struct hcx_peer *peer)
 	bool unknown;
 
 	lockdep_assert_held(&peer->handshake_lock);
+	/* A device that is down has no socket to send it from. */
+	if (!netif_running(peer->hcx->dev))
+		return;
 	/* Nowhere to send it: the peer will have to initiate (roaming). */
 	read_lock_bh(&peer->endpoint_lock);
 	unknown = peer->endpoint.addr.sa_family == AF_UNSPEC;

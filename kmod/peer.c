@@ -240,7 +240,8 @@ static void hcx_peer_set(struct hcx_peer *peer,
 		hcx_peer_set_endpoint(peer, &cfg->endpoint);
 	if (cfg->keepalive >= 0) {
 		WRITE_ONCE(peer->persistent_keepalive, cfg->keepalive);
-		if (cfg->keepalive)
+		/* A device that is down starts it when it comes up. */
+		if (cfg->keepalive && netif_running(peer->hcx->dev))
 			hcx_peer_kick(peer, HCX_PEER_WANT_KEEPALIVE);
 	}
 }

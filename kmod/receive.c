@@ -37,7 +37,7 @@
 #include "socket.h"
 
 /* Messages the receiver handles before letting other work run. */
-#define HCX_RECEIVE_BATCH	64
+#define HCX_RECEIVE_BATCH	16
 
 static void hcx_receive_drop(struct hcx_device *hcx, struct sk_buff *skb,
 			     enum hcx_drop_reason reason)
@@ -171,7 +171,7 @@ void hcx_receive_work(struct work_struct *work)
 	for (done = 0; done < HCX_RECEIVE_BATCH; done++) {
 		skb = skb_dequeue(&peer->rx_queue);
 		if (!skb)
-			return;
+			break;
 		cb = HCX_SKB_CB(skb);
 		nsg = skb_cow_data(skb, 0, &trailer);
 		if (nsg < 0) {
@@ -185,7 +185,8 @@ void hcx_receive_work(struct work_struct *work)
 				  cb->frame_len);
 	}
 	/* More to open: take turns with other work. */
-	hcx_peer_queue(peer, work);
+	if (!skb_queue_empty_lockless(&peer->rx_queue))
+		hcx_peer_queue(peer, work);
 }
 
 /* Drop what waits in the receive queue of a dead peer. */

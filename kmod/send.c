@@ -22,12 +22,13 @@
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
 
+#include "compat.h"
 #include "device.h"
 #include "send.h"
 #include "socket.h"
 
 /* Frames the sender handles before letting other work run. */
-#define HCX_SEND_BATCH	64
+#define HCX_SEND_BATCH	16
 
 static void hcx_send_drop(struct hcx_device *hcx, struct sk_buff *skb,
 			  enum hcx_drop_reason reason)
@@ -163,7 +164,7 @@ void hcx_send_work(struct work_struct *work)
 	for (done = 0; done < HCX_SEND_BATCH; done++) {
 		skb = skb_dequeue(&peer->tx_queue);
 		if (!skb)
-			return;
+			break;
 		if (!skb_is_gso(skb)) {
 			hcx_send_frame(peer, skb);
 			continue;
@@ -181,7 +182,8 @@ void hcx_send_work(struct work_struct *work)
 		}
 	}
 	/* More to send: take turns with other work. */
-	hcx_peer_queue(peer, work);
+	if (!skb_queue_empty_lockless(&peer->tx_queue))
+		hcx_peer_queue(peer, work);
 }
 
 /* Drop what waits in the transmit queue of a dead peer. */
