@@ -17,6 +17,7 @@
  */
 
 #include <crypto/aead.h>
+#include <kunit/visibility.h>
 #include <crypto/algapi.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
@@ -44,6 +45,7 @@ void hcx_cookie_init(struct hcx_cookie_checker *checker)
 	get_random_bytes(&checker->bucket_key, sizeof(checker->bucket_key));
 	memset(checker->buckets, 0, sizeof(checker->buckets));
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_cookie_init);
 
 static void hcx_sealer_free(struct hcx_cookie_sealer *sealer)
 {
@@ -60,6 +62,7 @@ void hcx_cookie_uninit(struct hcx_cookie_checker *checker)
 	RCU_INIT_POINTER(checker->sealer, NULL);
 	memzero_explicit(checker->secret, sizeof(checker->secret));
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_cookie_uninit);
 
 /**
  * hcx_cookie_refresh_sealer - draw a new reply key when the old one is due
@@ -118,6 +121,7 @@ int hcx_cookie_refresh_sealer(struct hcx_cookie_checker *checker,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_cookie_refresh_sealer);
 
 /* The bytes a cookie binds: the address, then the port. */
 static size_t hcx_source_bytes(u8 out[18], const union hcx_endpoint *src)
@@ -166,6 +170,7 @@ bool hcx_cookie_mac2_valid(struct hcx_cookie_checker *checker,
 	memzero_explicit(cookie, sizeof(cookie));
 	return valid;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_cookie_mac2_valid);
 
 /**
  * hcx_cookie_make_reply - a cookie reply to a message from SRC
@@ -229,6 +234,7 @@ out:
 	kfree_sensitive(req);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_cookie_make_reply);
 
 /**
  * hcx_cookie_open_reply - the cookie a reply carries
@@ -276,6 +282,7 @@ int hcx_cookie_open_reply(u8 cookie[HCX_MAC_LEN],
 	kfree_sensitive(buf);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_cookie_open_reply);
 
 /* Whether SRC may have one more handshake processed now. */
 bool hcx_ratelimit_allow(struct hcx_cookie_checker *checker,
@@ -304,3 +311,4 @@ bool hcx_ratelimit_allow(struct hcx_cookie_checker *checker,
 	spin_unlock_bh(&checker->bucket_lock);
 	return allow;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_ratelimit_allow);

@@ -166,6 +166,7 @@ void hcx_noise_cookie_key(u8 key[HCX_HASH_LEN],
 {
 	mac_key(key, hcx_label_cookie, sizeof(hcx_label_cookie) - 1, public);
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_noise_cookie_key);
 
 /* MAC(key, msg): HMAC-SHA256 truncated to 16 bytes. */
 void hcx_mac(u8 out[HCX_MAC_LEN], const u8 *key, size_t key_len,
@@ -177,6 +178,7 @@ void hcx_mac(u8 out[HCX_MAC_LEN], const u8 *key, size_t key_len,
 	memcpy(out, mac, HCX_MAC_LEN);
 	memzero_explicit(mac, sizeof(mac));
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_mac);
 
 void hcx_noise_mac1(u8 out[HCX_MAC_LEN], const u8 remote_public[HCXREPL_KEY_LEN],
 		    const void *msg, size_t len)

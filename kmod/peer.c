@@ -70,11 +70,15 @@ struct hcx_peer *hcx_peer_get_rcu(struct hcx_device *hcx)
 /*
  * Ask the peer's worker for FLAG's work now.  The check of dead and the
  * queueing share one RCU read section: hcx_peer_kill() waits for it before
- * cancelling the worker, so nothing is queued for a removed peer.
+ * cancelling the worker, so nothing is queued for a removed peer.  A flag
+ * already set needs no new kick: the worker clears a keepalive request
+ * when it sends one, and keeps running while a handshake is wanted.
  */
 void hcx_peer_kick(struct hcx_peer *peer, enum hcx_peer_flag flag)
 {
-	set_bit(flag, &peer->flags);
+	/* Asked already: the worker has not seen it yet, or keeps watching. */
+	if (test_and_set_bit(flag, &peer->flags))
+		return;
 	rcu_read_lock_bh();
 	if (!READ_ONCE(peer->dead))
 		mod_delayed_work(hcx_wq, &peer->work, 0);
