@@ -3,7 +3,8 @@
 # make demo: the main job as far as it goes today.  Builds what it needs,
 # boots Debian's 6.1 kernel in a VM and, inside it, loads the module and
 # pairs two sites: each gets an interconnect device, its key pair and the
-# other site as its peer.
+# other site as its peer; then one site pings the other through the
+# encrypted interconnect.
 set -euo pipefail
 . "$(dirname "$0")/vm/lib.sh"
 cd "$HCX_TOP"
@@ -39,6 +40,11 @@ say ip netns exec site-a hcxrepl set hcx0 private-key /tmp/site-a.key \
 	listen-port 51820 peer "$(cat /tmp/site-b.pub)" endpoint 192.0.2.2:51820
 say ip netns exec site-b hcxrepl set hcx0 private-key /tmp/site-b.key \
 	listen-port 51820 peer "$(cat /tmp/site-a.pub)" endpoint 192.0.2.1:51820
+ip -n site-a addr add 10.9.0.1/24 dev hcx0
+ip -n site-b addr add 10.9.0.2/24 dev hcx0
+ip -n site-a link set hcx0 up
+ip -n site-b link set hcx0 up
+say ip netns exec site-a ping -c 3 -w 20 10.9.0.2
 say ip netns exec site-a hcxrepl show
 say ip netns exec site-b hcxrepl -j show
 say ip netns exec site-a hcxrepl showconf hcx0
