@@ -422,7 +422,7 @@ void hcx_peer_work(struct work_struct *work)
 	    now - peer->first_attempt_ns >= HCX_REKEY_ATTEMPT_NS) {
 		/* The peer is gone: stop trying, drop what waited for it. */
 		hcx_handshake_done(peer);
-		hcx_peer_drop_staged(peer);
+		hcx_send_purge(peer, &peer->staged);
 	} else if (test_bit(HCX_PEER_WANT_HANDSHAKE, &peer->flags) &&
 		   (!peer->pending ||
 		    now - peer->pending_sent_ns >= HCX_REKEY_TIMEOUT_NS)) {

@@ -141,23 +141,8 @@ void hcx_peer_stage(struct hcx_peer *peer, struct sk_buff *skb)
 		old = __skb_dequeue(&peer->staged);
 	__skb_queue_tail(&peer->staged, skb);
 	spin_unlock_irqrestore(&peer->staged.lock, flags);
-	if (old) {
-		dev_core_stats_tx_dropped_inc(peer->hcx->dev);
-		hcx_drop_count(&peer->hcx->drops, HCX_DROP_TX_NO_SESSION);
-		kfree_skb(old);
-	}
-}
-
-/* Drop the staged frames: there will be no session for them. */
-void hcx_peer_drop_staged(struct hcx_peer *peer)
-{
-	struct sk_buff *skb;
-
-	while ((skb = skb_dequeue(&peer->staged))) {
-		dev_core_stats_tx_dropped_inc(peer->hcx->dev);
-		hcx_drop_count(&peer->hcx->drops, HCX_DROP_TX_NO_SESSION);
-		kfree_skb(skb);
-	}
+	if (old)
+		hcx_send_drop(peer->hcx, old, HCX_DROP_TX_NO_SESSION);
 }
 
 static struct hcx_peer *hcx_peer_create(struct hcx_device *hcx,
@@ -214,10 +199,10 @@ static void hcx_peer_kill(struct hcx_peer *peer)
 	cancel_delayed_work_sync(&peer->work);
 	cancel_work_sync(&peer->tx_work);
 	cancel_work_sync(&peer->rx_work);
-	hcx_send_purge(peer);
+	hcx_send_purge(peer, &peer->tx_queue);
 	hcx_receive_purge(peer);
 	hcx_sessions_clear(&peer->sessions);
-	hcx_peer_drop_staged(peer);
+	hcx_send_purge(peer, &peer->staged);
 	hcx_peer_put(peer);
 }
 

@@ -164,7 +164,6 @@ void hcx_peer_kick(struct hcx_peer *peer, enum hcx_peer_flag flag);
 void hcx_peer_queue(struct hcx_peer *peer, struct work_struct *work);
 void hcx_peer_set_endpoint(struct hcx_peer *peer,
 			   const union hcx_endpoint *endpoint);
-void hcx_peer_drop_staged(struct hcx_peer *peer);
 void hcx_peer_stage(struct hcx_peer *peer, struct sk_buff *skb);
 void hcx_peer_stats_add(struct hcx_peer *peer, bool rx, unsigned int len);
 

@@ -30,8 +30,9 @@
 /* Frames the sender handles before letting other work run. */
 #define HCX_SEND_BATCH	16
 
-static void hcx_send_drop(struct hcx_device *hcx, struct sk_buff *skb,
-			  enum hcx_drop_reason reason)
+/* Drop a frame that will not be sent, counted under REASON; any context. */
+void hcx_send_drop(struct hcx_device *hcx, struct sk_buff *skb,
+		   enum hcx_drop_reason reason)
 {
 	hcx_drop_count(&hcx->drops, reason);
 	dev_core_stats_tx_dropped_inc(hcx->dev);
@@ -186,12 +187,12 @@ void hcx_send_work(struct work_struct *work)
 		hcx_peer_queue(peer, work);
 }
 
-/* Drop what waits in the transmit queue of a dead peer. */
-void hcx_send_purge(struct hcx_peer *peer)
+/* Drop the frames in QUEUE (staged or queued): no session will send them. */
+void hcx_send_purge(struct hcx_peer *peer, struct sk_buff_head *queue)
 {
 	struct sk_buff *skb;
 
-	while ((skb = skb_dequeue(&peer->tx_queue)))
+	while ((skb = skb_dequeue(queue)))
 		hcx_send_drop(peer->hcx, skb, HCX_DROP_TX_NO_SESSION);
 }
 

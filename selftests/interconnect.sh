@@ -262,26 +262,29 @@ handshakes() {
 		sleep 1
 	done | sort -u | wc -l
 }
+# rekeyed_transfer SECONDS: an iperf3 transfer of SECONDS from VM A to VM B,
+# then "STATUS HANDSHAKES": its exit status, and the distinct handshake
+# times site A showed meanwhile.
+rekeyed_transfer() {
+	local seen status
+	nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s-$1.log"
+	sleep 1
+	nsx vm-a iperf3 -c 192.168.50.2 -t "$1" --logfile "$work/iperf-c-$1.log" &
+	seen=$(handshakes site-a $(($1 - 1)))
+	wait $!
+	status=$?
+	echo "$status $seen"
+}
 params=/sys/module/hcxrepl/parameters
 echo 3 >$params/rekey_after_seconds
-nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s2.log"
-sleep 1
-nsx vm-a iperf3 -c 192.168.50.2 -t 16 --logfile "$work/iperf-c2.log" &
-iperf=$!
-seen=$(handshakes site-a 15)
-wait $iperf
-check "a 16 s TCP transfer survives rekeying every 3 s" test $? = 0
+read -r status seen < <(rekeyed_transfer 16)
+check "a 16 s TCP transfer survives rekeying every 3 s" test "$status" = 0
 check "it saw several handshakes" test "$seen" -ge 3
 echo "# handshakes seen: $seen"
 echo 120 >$params/rekey_after_seconds
 echo 2000 >$params/rekey_after_messages
-nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s3.log"
-sleep 1
-nsx vm-a iperf3 -c 192.168.50.2 -t 8 --logfile "$work/iperf-c3.log" &
-iperf=$!
-seen=$(handshakes site-a 7)
-wait $iperf
-check "a TCP transfer survives rekeying every 2000 messages" test $? = 0
+read -r status seen < <(rekeyed_transfer 8)
+check "a TCP transfer survives rekeying every 2000 messages" test "$status" = 0
 check "it saw several handshakes" test "$seen" -ge 2
 echo "# handshakes seen: $seen"
 echo $((1 << 60)) >$params/rekey_after_messages
