@@ -7,7 +7,9 @@
 #ifndef _HCX_COMPAT_H
 #define _HCX_COMPAT_H
 
+#include <linux/blkdev.h>
 #include <linux/crypto.h>
+#include <linux/file.h>
 #include <linux/netdevice.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
@@ -54,5 +56,100 @@ static inline void hcx_crypt_done_compat(struct crypto_async_request *req,
 
 #define HCX_CRYPT_DONE hcx_crypt_done_compat
 #endif
+
+/*
+ * A disk's backing device, open for reading and writing and claimed
+ * exclusively by HOLDER: 6.9 opens block devices as files, and a holder
+ * makes the claim.
+ */
+struct hcx_backing {
+	struct block_device *bdev;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	struct file *file;
+#endif
+};
+
+static inline int hcx_backing_open(struct hcx_backing *b, const char *path,
+				   void *holder)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	b->file = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+					 holder, NULL);
+	if (IS_ERR(b->file))
+		return PTR_ERR(b->file);
+	b->bdev = file_bdev(b->file);
+#else
+	b->bdev = blkdev_get_by_path(path, FMODE_READ | FMODE_WRITE |
+				     FMODE_EXCL, holder);
+	if (IS_ERR(b->bdev))
+		return PTR_ERR(b->bdev);
+#endif
+	return 0;
+}
+
+/* Release the claim now, not when a deferred fput runs. */
+static inline void hcx_backing_close(struct hcx_backing *b)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	bdev_fput(b->file);
+#else
+	blkdev_put(b->bdev, FMODE_READ | FMODE_WRITE | FMODE_EXCL);
+#endif
+}
+
+/*
+ * A bio-based gendisk whose limits are those of BACKING, with a volatile
+ * write cache and FUA so that flushes reach it: 6.11 sets limits and
+ * features before allocation, 6.1 on the queue after.
+ */
+static inline struct gendisk *hcx_alloc_disk(struct block_device *backing)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	struct queue_limits lim;
+
+	blk_set_stacking_limits(&lim);
+	queue_limits_stack_bdev(&lim, backing, 0, "hcxrepl");
+	lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+	return blk_alloc_disk(&lim, NUMA_NO_NODE);
+#else
+	struct gendisk *gd = blk_alloc_disk(NUMA_NO_NODE);
+
+	if (!gd)
+		return ERR_PTR(-ENOMEM);
+	blk_set_stacking_limits(&gd->queue->limits);
+	disk_stack_limits(gd, backing, 0);
+	blk_queue_write_cache(gd->queue, true, true);
+	return gd;
+#endif
+}
+
+/* The page cache of a block device: 6.10 points at it from the bdev. */
+static inline struct address_space *hcx_bdev_mapping(struct block_device *bdev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return bdev->bd_mapping;
+#else
+	return bdev->bd_inode->i_mapping;
+#endif
+}
+
+/*
+ * block_device_operations.open: 6.5 passes the gendisk and a blk_mode_t.
+ * HCX_DISK_OPEN adapts hcx_disk_open(gd), the module's only open.
+ */
+int hcx_disk_open(struct gendisk *gd);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+static inline int hcx_disk_open_compat(struct gendisk *gd, blk_mode_t mode)
+{
+	return hcx_disk_open(gd);
+}
+#else
+static inline int hcx_disk_open_compat(struct block_device *bdev,
+				       fmode_t mode)
+{
+	return hcx_disk_open(bdev->bd_disk);
+}
+#endif
+#define HCX_DISK_OPEN hcx_disk_open_compat
 
 #endif /* _HCX_COMPAT_H */

@@ -47,6 +47,8 @@ struct hcx_identity {
  *	@conf_lock to write, either to read)
  * @sock4: the IPv4 UDP socket while up; RCU, written under RTNL
  * @sock6: the IPv6 UDP socket while up, if IPv6 is available; likewise
+ * @listen4: the IPv4 replication listener while up; RTNL
+ * @listen6: the IPv6 one, if IPv6 is available; RTNL
  * @peer: the peer site, or NULL; RCU, written under @conf_lock
  * @gro_cells: hands received frames to the stack through GRO
  * @handshake_queue: handshake messages waiting for the handshake worker;
@@ -62,6 +64,8 @@ struct hcx_device {
 	u16 listen_port;
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
+	struct hcx_listener *listen4;
+	struct hcx_listener *listen6;
 	struct hcx_peer __rcu *peer;
 	struct gro_cells gro_cells;
 	struct sk_buff_head handshake_queue;

@@ -2,10 +2,12 @@
 /*
  * hcxrepl: site-to-site replication appliance.  Module entry and exit.
  *
- * The module's workqueue and the handshake's crypto come first, since
- * devices use them; the link kind is registered before the generic-netlink
- * family so that the family never sees a request for a kind that does not
- * exist yet.  Exit runs in reverse.
+ * The module's workqueues and the handshake's crypto come first, since
+ * devices and disks use them; the disks' block major and the link kind are
+ * registered before the generic-netlink family, so that the family never
+ * sees a request for something that does not exist yet.  Exit removes the
+ * family, then the disks (stopping their streams), then the devices
+ * (closing their listeners and the connections still in handshake).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,11 +15,15 @@
 #include <linux/module.h>
 #include <linux/workqueue.h>
 
+#include "channel.h"
 #include "device.h"
+#include "disk.h"
 #include "netlink.h"
 #include "noise.h"
+#include "target.h"
 
 struct workqueue_struct *hcx_wq;
+struct workqueue_struct *hcx_channel_wq;
 
 static int __init hcx_mod_init(void)
 {
@@ -27,14 +33,24 @@ static int __init hcx_mod_init(void)
 	hcx_wq = alloc_workqueue("hcxrepl", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!hcx_wq)
 		return -ENOMEM;
+	/* Replication streams block on sockets and disks for long. */
+	hcx_channel_wq = alloc_workqueue("hcxrepl_channel", WQ_UNBOUND, 0);
+	if (!hcx_channel_wq) {
+		ret = -ENOMEM;
+		goto err_wq;
+	}
 
 	ret = hcx_noise_init();
 	if (ret)
-		goto err_wq;
+		goto err_channel_wq;
+
+	ret = hcx_disk_init();
+	if (ret)
+		goto err_noise;
 
 	ret = hcx_device_init();
 	if (ret)
-		goto err_noise;
+		goto err_disk;
 
 	ret = hcx_genl_init();
 	if (ret)
@@ -45,8 +61,12 @@ static int __init hcx_mod_init(void)
 
 err_device:
 	hcx_device_uninit();
+err_disk:
+	hcx_disk_uninit();
 err_noise:
 	hcx_noise_uninit();
+err_channel_wq:
+	destroy_workqueue(hcx_channel_wq);
 err_wq:
 	destroy_workqueue(hcx_wq);
 	return ret;
@@ -55,7 +75,11 @@ err_wq:
 static void __exit hcx_mod_exit(void)
 {
 	hcx_genl_uninit();
+	/* Disks first: their streams connect through the devices. */
+	hcx_disk_uninit();
 	hcx_device_uninit();
+	hcx_target_uninit();
+	destroy_workqueue(hcx_channel_wq);
 	/* Sessions are freed by work queued after a grace period. */
 	rcu_barrier();
 	destroy_workqueue(hcx_wq);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The interconnect's wire format, byte for byte as
- * Documentation/hcxrepl/protocol.rst specifies it.  Every message starts
- * with a type byte and three reserved zero bytes.
+ * The wire format, byte for byte as Documentation/hcxrepl/protocol.rst
+ * specifies it: the interconnect's datagrams, and the replication
+ * channel's handshake and records.  Every message and record starts with
+ * a type byte and three reserved zero bytes.
  */
 #ifndef _HCX_MESSAGES_H
 #define _HCX_MESSAGES_H
@@ -22,6 +23,8 @@ enum hcx_message_type {
 	HCX_MSG_RESPONSE = 2,
 	HCX_MSG_COOKIE = 3,
 	HCX_MSG_DATA = 4,
+	HCX_MSG_CHANNEL_INITIATION = 5,
+	HCX_MSG_CHANNEL_RESPONSE = 6,
 };
 
 struct hcx_msg_header {
@@ -99,9 +102,98 @@ static inline int hcx_msg_parse(const struct hcx_msg_header *hdr, size_t len)
 	}
 }
 
+/*
+ * The replication channel.  After the handshake (an initiation and a
+ * response of the sizes above, with the channel's types), each direction
+ * carries records: a little-endian 32-bit length, then that many bytes of
+ * AES-256-GCM ciphertext and tag.  The nonce is a per-direction counter
+ * from 0, the associated data the length field.
+ */
+enum hcx_record_type {
+	HCX_REC_HELLO = 1,	/* source: which disk, which generation */
+	HCX_REC_WELCOME = 2,	/* target: the answer to a hello */
+	HCX_REC_DATA = 3,	/* source: a chunk's bytes */
+	HCX_REC_OFFER = 4,	/* source: a chunk's hash, to compare */
+	HCX_REC_ACKS = 5,	/* target: what became of records, in order */
+};
+
+/* The length field of a record. */
+#define HCX_REC_LEN_SIZE	sizeof(__le32)
+
+struct hcx_rec_hello {
+	struct hcx_msg_header header;
+	__le16 stream;
+	__le16 streams;
+	__le32 chunk_bytes;
+	__le64 size;
+	__le64 gen_id;
+	__le64 gen_seq;
+	char name[HCXREPL_DISK_NAME_MAX];
+} __packed;
+
+/* What a welcome answers; anything else is a positive errno. */
+#define HCX_WELCOME_OK	0
+
+struct hcx_rec_welcome {
+	struct hcx_msg_header header;
+	__le32 status;
+	__le64 size;
+	__le64 gen_id;
+	__le64 gen_seq;
+} __packed;
+
+struct hcx_rec_data {
+	struct hcx_msg_header header;
+	__le32 len;
+	__le64 chunk;
+	u8 bytes[];
+} __packed;
+
+struct hcx_rec_offer {
+	struct hcx_msg_header header;
+	__le32 reserved;
+	__le64 chunk;
+	u8 hash[HCX_HASH_LEN];
+} __packed;
+
+enum hcx_ack_status {
+	HCX_ACK_WRITTEN = 1,	/* the chunk is on stable storage */
+	HCX_ACK_SAME = 2,	/* the offered hash is the target's */
+	HCX_ACK_DIFFERENT = 3,	/* it is not */
+	HCX_ACK_FAILED = 4,	/* the target could not write or read it */
+};
+
+struct hcx_rec_ack {
+	__le64 chunk;
+	u8 status;
+	u8 reserved[7];
+} __packed;
+
+/* Acks per record at most. */
+#define HCX_ACKS_MAX		64
+
+struct hcx_rec_acks {
+	struct hcx_msg_header header;
+	__le32 count;
+	struct hcx_rec_ack acks[];
+} __packed;
+
+/* A channel handshake message or record header: TYPE, reserved zero. */
+static inline bool hcx_header_is(const struct hcx_msg_header *hdr, u8 type)
+{
+	return hdr->type == type && !hdr->reserved[0] && !hdr->reserved[1] &&
+	       !hdr->reserved[2];
+}
+
 static_assert(sizeof(struct hcx_msg_initiation) == 148);
 static_assert(sizeof(struct hcx_msg_response) == 92);
 static_assert(sizeof(struct hcx_msg_cookie) == 64);
 static_assert(sizeof(struct hcx_msg_data) == 16);
+static_assert(sizeof(struct hcx_rec_hello) == 100);
+static_assert(sizeof(struct hcx_rec_welcome) == 32);
+static_assert(sizeof(struct hcx_rec_data) == 16);
+static_assert(sizeof(struct hcx_rec_offer) == 48);
+static_assert(sizeof(struct hcx_rec_ack) == 16);
+static_assert(sizeof(struct hcx_rec_acks) == 8);
 
 #endif /* _HCX_MESSAGES_H */

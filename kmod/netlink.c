@@ -22,6 +22,8 @@
 
 #include "compat.h"
 #include "device.h"
+#include "disk.h"
+#include "target.h"
 #include "netlink.h"
 #include "netlink_gen.h"
 
@@ -499,41 +501,315 @@ out:
 	return ret;
 }
 
-static int hcx_disks_not_implemented(struct genl_info *info)
+static int hcx_put_disk_stats(struct sk_buff *skb, struct hcx_disk *disk)
 {
-	NL_SET_ERR_MSG(info->extack, "Disks are not implemented yet");
-	return -EOPNOTSUPP;
+	struct hcx_sync *sync = &disk->sync;
+	const struct {
+		int attr;
+		u64 value;
+	} map[] = {
+		{ HCXREPL_A_DISK_STATS_LOGICAL_BYTES,
+		  atomic64_read(&sync->logical_bytes) },
+		{ HCXREPL_A_DISK_STATS_WIRE_BYTES,
+		  atomic64_read(&sync->wire_bytes) },
+		{ HCXREPL_A_DISK_STATS_VERIFY_MISMATCHES,
+		  atomic64_read(&sync->verify_mismatches) },
+		{ HCXREPL_A_DISK_STATS_VERIFY_SKIPPED,
+		  atomic64_read(&sync->verify_skipped) },
+		{ HCXREPL_A_DISK_STATS_RECONNECTS,
+		  atomic64_read(&sync->reconnects) },
+	};
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, HCXREPL_A_DISK_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (nla_put_u64_64bit(skb, map[i].attr, map[i].value,
+				      HCXREPL_A_DISK_STATS_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Fill a message about DISK.  Lockless but for the sync engine's lock, so
+ * that the engine's tick may call it: role, consistency and generation are
+ * read once each.
+ */
+static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
+			 u32 seq, int flags, u8 cmd)
+{
+	enum hcxrepl_disk_role role = READ_ONCE(disk->role);
+	enum hcxrepl_disk_state state;
+	u64 dirty, lag;
+	char path[DISK_NAME_LEN + 6];
+	void *hdr;
+
+	if (role == HCXREPL_DISK_ROLE_SOURCE) {
+		state = hcx_sync_state(disk);
+		dirty = min(disk->size, hcx_bitmap_dirty(&disk->map) <<
+					disk->chunk_shift);
+		lag = hcx_sync_lag_bytes(disk);
+	} else {
+		state = hcx_target_connections(disk) ?
+			HCXREPL_DISK_STATE_SYNCING : HCXREPL_DISK_STATE_IDLE;
+		dirty = 0;
+		lag = 0;
+	}
+	snprintf(path, sizeof(path), "/dev/%s", disk->gd->disk_name);
+	hdr = genlmsg_put(skb, portid, seq, &hcx_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, HCXREPL_A_DISK_NAME, disk->name) ||
+	    nla_put_u32(skb, HCXREPL_A_DISK_IFINDEX, disk->ifindex) ||
+	    nla_put_u8(skb, HCXREPL_A_DISK_ROLE, role) ||
+	    nla_put_u8(skb, HCXREPL_A_DISK_STATE, state) ||
+	    nla_put_u8(skb, HCXREPL_A_DISK_CONSISTENT,
+		       READ_ONCE(disk->consistent)) ||
+	    nla_put_string(skb, HCXREPL_A_DISK_BACKING, disk->backing_path) ||
+	    nla_put_string(skb, HCXREPL_A_DISK_DEVICE, path) ||
+	    nla_put_u32(skb, HCXREPL_A_DISK_CHUNK_BYTES,
+			hcx_chunk_bytes(disk)) ||
+	    nla_put_u8(skb, HCXREPL_A_DISK_STREAMS,
+		       READ_ONCE(disk->sync.nr_streams)) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_TOTAL_BYTES, disk->size,
+			      HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_DIRTY_BYTES, dirty,
+			      HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_SYNCED_BYTES,
+			      disk->size - lag, HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_THROUGHPUT_BPS,
+			      READ_ONCE(disk->sync.throughput_bps),
+			      HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_LAG_BYTES, lag,
+			      HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_GENERATION_ID,
+			      READ_ONCE(disk->gen_id), HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_GENERATION_COUNTER,
+			      READ_ONCE(disk->gen_seq), HCXREPL_A_DISK_PAD) ||
+	    hcx_put_disk_stats(skb, disk)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Tell the events group that DISK changed state or made progress. */
+void hcx_nl_disk_notify(struct hcx_disk *disk)
+{
+	struct net *net = read_pnet(&disk->net);
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&hcx_genl_family, net, HCXREPL_NLGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	if (hcx_fill_disk(skb, disk, 0, 0, 0, HCXREPL_CMD_DISK_CHANGE_NTF)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_multicast_netns(&hcx_genl_family, net, skb, 0,
+				HCXREPL_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+/* A reference to the disk that the request's name attribute names. */
+static struct hcx_disk *hcx_disk_from_info(struct genl_info *info)
+{
+	struct nlattr *name = info->attrs[HCXREPL_A_DISK_NAME];
+	struct hcx_disk *disk;
+
+	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_NAME))
+		return ERR_PTR(-EINVAL);
+	disk = hcx_disk_get(genl_info_net(info), nla_data(name));
+	if (!disk) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name, "No such disk");
+		return ERR_PTR(-ENOENT);
+	}
+	return disk;
 }
 
 int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return hcx_disks_not_implemented(info);
+	struct nlattr **attrs = info->attrs;
+	struct hcx_disk_conf conf = {
+		.chunk_bytes = HCX_CHUNK_DEFAULT,
+		.streams = HCX_STREAMS_DEFAULT,
+	};
+	struct net_device *dev;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_IFINDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ROLE) ||
+	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_BACKING))
+		return -EINVAL;
+	conf.name = nla_data(attrs[HCXREPL_A_DISK_NAME]);
+	if (!hcx_disk_name_valid(conf.name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HCXREPL_A_DISK_NAME],
+				    "A disk name is 1 to 63 letters, digits, '-', '_' or '.'");
+		return -EINVAL;
+	}
+	conf.role = nla_get_u8(attrs[HCXREPL_A_DISK_ROLE]);
+	if (conf.role != HCXREPL_DISK_ROLE_SOURCE &&
+	    conf.role != HCXREPL_DISK_ROLE_TARGET) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HCXREPL_A_DISK_ROLE],
+				    "Role must be source or target");
+		return -EINVAL;
+	}
+	conf.backing = nla_data(attrs[HCXREPL_A_DISK_BACKING]);
+	if (attrs[HCXREPL_A_DISK_CHUNK_BYTES])
+		conf.chunk_bytes = nla_get_u32(attrs[HCXREPL_A_DISK_CHUNK_BYTES]);
+	if (attrs[HCXREPL_A_DISK_STREAMS])
+		conf.streams = nla_get_u8(attrs[HCXREPL_A_DISK_STREAMS]);
+
+	conf.ifindex = nla_get_u32(attrs[HCXREPL_A_DISK_IFINDEX]);
+	dev = dev_get_by_index(genl_info_net(info), conf.ifindex);
+	if (!dev || !hcx_is_device(dev)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HCXREPL_A_DISK_IFINDEX],
+				    "No hcxrepl device with that index");
+		ret = dev ? -EOPNOTSUPP : -ENODEV;
+		goto out;
+	}
+	ret = hcx_disk_add(genl_info_net(info), &conf, info->extack);
+out:
+	dev_put(dev);
+	return ret;
 }
 
 int hcxrepl_nl_disk_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return hcx_disks_not_implemented(info);
+	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_NAME))
+		return -EINVAL;
+	return hcx_disk_del(genl_info_net(info),
+			    nla_data(info->attrs[HCXREPL_A_DISK_NAME]),
+			    info->extack);
 }
 
 int hcxrepl_nl_disk_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return hcx_disks_not_implemented(info);
+	struct hcx_disk *disk;
+	struct sk_buff *msg;
+	int ret;
+
+	disk = hcx_disk_from_info(info);
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
+	ret = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	ret = hcx_fill_disk(msg, disk, info->snd_portid, info->snd_seq, 0,
+			    HCXREPL_CMD_DISK_GET);
+	if (ret) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	ret = genlmsg_reply(msg, info);
+out:
+	hcx_disk_put(disk);
+	return ret;
 }
 
+/*
+ * Dump the namespace's disks from the one the previous part stopped at
+ * (cb->args[0]); a disk added or removed between two parts of the dump
+ * marks it interrupted.
+ */
 int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	NL_SET_ERR_MSG(cb->extack, "Disks are not implemented yet");
-	return -EOPNOTSUPP;
+	struct net *net = sock_net(cb->skb->sk);
+	unsigned long start = cb->args[0], idx = start, gen;
+	struct hcx_disk *disk;
+	int ret = 0;
+
+	if (hcx_dump_attrs(cb)[HCXREPL_A_DISK_NAME]) {
+		NL_SET_ERR_MSG(cb->extack, "A dump takes no disk name");
+		return -EINVAL;
+	}
+	while ((disk = hcx_disk_get_nth(net, idx, &gen))) {
+		cb->seq = gen;
+		ret = hcx_fill_disk(skb, disk, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				    HCXREPL_CMD_DISK_GET);
+		hcx_disk_put(disk);
+		if (ret)
+			break;
+		genl_dump_check_consistent(cb, nlmsg_data(nlmsg_hdr(skb)));
+		idx++;
+	}
+	cb->args[0] = idx;
+	/* Full: the next part goes on, unless not even one disk fitted. */
+	if (ret == -EMSGSIZE && idx > start)
+		return skb->len;
+	return ret ?: skb->len;
 }
 
 int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return hcx_disks_not_implemented(info);
+	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
+	struct hcx_disk *disk;
+	int ret = 0;
+	u8 n;
+
+	disk = hcx_disk_from_info(info);
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
+	mutex_lock(&disk->lock);
+	if (streams) {
+		n = nla_get_u8(streams);
+		if (!n || n > HCX_STREAMS_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, streams,
+					    "Streams must be 1 to 16");
+			ret = -EINVAL;
+		} else if (hcx_sync_running(disk)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, streams,
+					    "Streams change between operations only");
+			ret = -EBUSY;
+		} else {
+			WRITE_ONCE(disk->sync.nr_streams, n);
+		}
+	}
+	mutex_unlock(&disk->lock);
+	hcx_disk_put(disk);
+	return ret;
 }
 
 int hcxrepl_nl_disk_action_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return hcx_disks_not_implemented(info);
+	struct nlattr **attrs = info->attrs;
+	struct netlink_ext_ack *extack = info->extack;
+	enum hcxrepl_sync_kind kind = HCXREPL_SYNC_KIND_DELTA;
+	struct hcx_disk *disk;
+	u8 action;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ACTION))
+		return -EINVAL;
+	action = nla_get_u8(attrs[HCXREPL_A_DISK_ACTION]);
+	if (attrs[HCXREPL_A_DISK_SYNC_KIND])
+		kind = nla_get_u8(attrs[HCXREPL_A_DISK_SYNC_KIND]);
+	if (kind > HCXREPL_SYNC_KIND_CHECKSUM) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[HCXREPL_A_DISK_SYNC_KIND],
+				    "Unknown sync kind");
+		return -EINVAL;
+	}
+	disk = hcx_disk_from_info(info);
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
+
+	mutex_lock(&disk->lock);
+	ret = hcx_disk_action(disk, action, kind, extack);
+	mutex_unlock(&disk->lock);
+	if (!ret)
+		hcx_nl_disk_notify(disk);
+	hcx_disk_put(disk);
+	return ret;
 }
 
 static struct genl_family hcx_genl_family __ro_after_init = {

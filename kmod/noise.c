@@ -26,12 +26,17 @@
 
 static const u8 hcx_construction[] = "Noise_IKpsk2_25519_AESGCM_SHA256";
 static const u8 hcx_identifier[] = "hcxrepl v1 interconnect";
+static const u8 hcx_channel_identifier[] = "hcxrepl v1 replication channel";
 static const u8 hcx_label_mac1[] = "mac1----";
 static const u8 hcx_label_cookie[] = "cookie--";
 
-/* HASH(CONSTRUCTION) and HASH(it || IDENTIFIER), computed once. */
+/*
+ * HASH(CONSTRUCTION), and HASH(it || IDENTIFIER) for the interconnect and
+ * for the replication channel, computed once.
+ */
 static u8 hcx_initial_chaining_key[HCX_HASH_LEN] __ro_after_init;
 static u8 hcx_initial_hash[HCX_HASH_LEN] __ro_after_init;
+static u8 hcx_channel_initial_hash[HCX_HASH_LEN] __ro_after_init;
 
 static struct crypto_aead *hs_aead;
 static DEFINE_MUTEX(hs_aead_lock);
@@ -129,7 +134,8 @@ static void handshake_start(struct hcx_handshake_state *hs,
 			    const u8 responder[HCXREPL_KEY_LEN])
 {
 	memcpy(hs->chaining_key, hcx_initial_chaining_key, HCX_HASH_LEN);
-	memcpy(hs->hash, hcx_initial_hash, HCX_HASH_LEN);
+	memcpy(hs->hash, hs->channel ? hcx_channel_initial_hash :
+	       hcx_initial_hash, HCX_HASH_LEN);
 	mix_hash(hs->hash, responder, HCXREPL_KEY_LEN);
 }
 
@@ -307,7 +313,8 @@ int hcx_noise_create_initiation(struct hcx_handshake_state *hs,
 	int ret;
 
 	memset(msg, 0, sizeof(*msg));
-	msg->header.type = HCX_MSG_INITIATION;
+	msg->header.type = hs->channel ? HCX_MSG_CHANNEL_INITIATION :
+					 HCX_MSG_INITIATION;
 	msg->sender_index = cpu_to_le32(sender_index);
 
 	handshake_start(hs, remote_public);
@@ -374,7 +381,8 @@ int hcx_noise_create_response(struct hcx_handshake_state *hs,
 	int ret;
 
 	memset(msg, 0, sizeof(*msg));
-	msg->header.type = HCX_MSG_RESPONSE;
+	msg->header.type = hs->channel ? HCX_MSG_CHANNEL_RESPONSE :
+					 HCX_MSG_RESPONSE;
 	msg->sender_index = cpu_to_le32(sender_index);
 	msg->receiver_index = hs->remote_index;
 
@@ -450,6 +458,11 @@ int __init hcx_noise_init(void)
 	sha256_update(&state, hcx_initial_chaining_key, HCX_HASH_LEN);
 	sha256_update(&state, hcx_identifier, sizeof(hcx_identifier) - 1);
 	sha256_final(&state, hcx_initial_hash);
+	sha256_init(&state);
+	sha256_update(&state, hcx_initial_chaining_key, HCX_HASH_LEN);
+	sha256_update(&state, hcx_channel_identifier,
+		      sizeof(hcx_channel_identifier) - 1);
+	sha256_final(&state, hcx_channel_initial_hash);
 
 	/* Synchronous only: handshakes run in process context, one at a time. */
 	hs_aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);

@@ -20,6 +20,8 @@
  * @remote_static: the other side's static public key
  * @timestamp: the initiation's TAI64N timestamp (responder side)
  * @remote_index: the other side's session index, as on the wire
+ * @channel: a replication channel's handshake, whose transcript starts
+ *	from its own identifier; set by the caller before the first message
  * @scratch: AEAD works in place on this: the crypto API wants memory that
  *	scatterlists can map, which a vmalloc'ed stack is not
  *
@@ -34,6 +36,7 @@ struct hcx_handshake_state {
 	u8 remote_static[HCXREPL_KEY_LEN];
 	u8 timestamp[HCX_TIMESTAMP_LEN];
 	__le32 remote_index;
+	bool channel;
 	u8 scratch[HCXREPL_KEY_LEN + HCX_TAG_LEN];
 };
 

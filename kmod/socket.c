@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The interconnect's UDP sockets.
+ * The interconnect's UDP sockets, and the replication listeners beside them.
  *
  * While the device is up it has one kernel UDP socket per address family,
  * both bound to the listen port in the device's namespace (port 0 picks a
- * free one, which then becomes the listen port).  Received datagrams go to
+ * free one, which then becomes the listen port), and one TCP listener per
+ * family on the same port number (target.c serves what they accept).  Received datagrams go to
  * hcx_receive() through the UDP encapsulation hook; sealed messages leave
  * through the UDP tunnel helpers, with the route to the peer cached per
  * CPU in the peer's dst_cache.
@@ -32,6 +33,7 @@
 #include "device.h"
 #include "receive.h"
 #include "socket.h"
+#include "target.h"
 
 static int hcx_socket_create(struct hcx_device *hcx, int family, u16 port,
 			     struct socket **sock)
@@ -73,20 +75,27 @@ int hcx_socket_open(struct hcx_device *hcx, u16 port,
 	int tries, ret;
 
 	for (tries = 0; tries < 16; tries++) {
+		memset(socks, 0, sizeof(*socks));
 		ret = hcx_socket_create(hcx, AF_INET, port, &socks->sock4);
 		if (ret)
 			return ret;
 		socks->port = ntohs(inet_sk(socks->sock4->sk)->inet_sport);
-		socks->sock6 = NULL;
-		if (!ipv6_mod_enabled())
+		ret = hcx_target_listen(hcx->dev, AF_INET, socks->port,
+					&socks->listen4);
+		if (!ret && ipv6_mod_enabled()) {
+			ret = hcx_socket_create(hcx, AF_INET6, socks->port,
+						&socks->sock6);
+			if (!ret)
+				ret = hcx_target_listen(hcx->dev, AF_INET6,
+							socks->port,
+							&socks->listen6);
+			if (ret == -EAFNOSUPPORT)
+				ret = 0;
+		}
+		if (!ret)
 			return 0;
-		ret = hcx_socket_create(hcx, AF_INET6, socks->port,
-					&socks->sock6);
-		if (!ret || ret == -EAFNOSUPPORT)
-			return 0;
-		udp_tunnel_sock_release(socks->sock4);
-		socks->sock4 = NULL;
-		/* A free IPv4 port may be taken in IPv6: pick another. */
+		hcx_socket_release(socks);
+		/* A free UDP port may be taken in TCP or IPv6: pick another. */
 		if (ret != -EADDRINUSE || port)
 			return ret;
 	}
@@ -95,10 +104,16 @@ int hcx_socket_open(struct hcx_device *hcx, u16 port,
 
 void hcx_socket_release(struct hcx_sockets *socks)
 {
+	if (socks->listen4)
+		hcx_target_unlisten(socks->listen4);
+	if (socks->listen6)
+		hcx_target_unlisten(socks->listen6);
 	if (socks->sock4)
 		udp_tunnel_sock_release(socks->sock4);
 	if (socks->sock6)
 		udp_tunnel_sock_release(socks->sock6);
+	socks->listen4 = NULL;
+	socks->listen6 = NULL;
 	socks->sock4 = NULL;
 	socks->sock6 = NULL;
 }
@@ -114,8 +129,12 @@ void hcx_socket_publish(struct hcx_device *hcx, struct hcx_sockets *socks)
 	ASSERT_RTNL();
 	old.sock4 = rtnl_dereference(hcx->sock4);
 	old.sock6 = rtnl_dereference(hcx->sock6);
+	old.listen4 = hcx->listen4;
+	old.listen6 = hcx->listen6;
 	rcu_assign_pointer(hcx->sock4, socks->sock4);
 	rcu_assign_pointer(hcx->sock6, socks->sock6);
+	hcx->listen4 = socks->listen4;
+	hcx->listen6 = socks->listen6;
 	synchronize_net();
 	hcx_socket_release(&old);
 	*socks = old;

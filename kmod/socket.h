@@ -9,20 +9,25 @@
 
 struct dst_cache;
 struct hcx_device;
+struct hcx_listener;
 struct hcx_peer;
 struct sk_buff;
 struct socket;
 union hcx_endpoint;
 
 /**
- * struct hcx_sockets - a device's UDP sockets, bound to one port
- * @sock4: IPv4
- * @sock6: IPv6, NULL when the kernel has no IPv6
- * @port: the port both are bound to
+ * struct hcx_sockets - a device's sockets, bound to one port number
+ * @sock4: IPv4 UDP
+ * @sock6: IPv6 UDP, NULL when the kernel has no IPv6
+ * @listen4: IPv4 TCP, for replication connections
+ * @listen6: IPv6 TCP, NULL when the kernel has no IPv6
+ * @port: the port all are bound to
  */
 struct hcx_sockets {
 	struct socket *sock4;
 	struct socket *sock6;
+	struct hcx_listener *listen4;
+	struct hcx_listener *listen6;
 	u16 port;
 };
 

@@ -69,8 +69,8 @@ if step debug-kernel selftests/vm/build-debug-kernel.sh; then
 	step build-debug build_module "$(cat "$kdebug/include/config/kernel.release")" "$kdebug"
 fi
 
-vm() { # KERNEL TIMEOUT SCRIPT: run SCRIPT in a VM booting KERNEL
-	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --out "$logs/vm-$1-$(basename "$3" .sh)" -- "$3"
+vm() { # KERNEL TIMEOUT SCRIPT [ARG...]: run SCRIPT in a VM booting KERNEL
+	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --out "$logs/vm-$1-$(basename "$3" .sh)" -- "${@:3}"
 }
 step harness selftests/harness.sh
 step basic-6.1 vm 6.1 300 selftests/basic.sh
@@ -80,6 +80,9 @@ step kunit-debug vm debug 600 selftests/kunit.sh
 step interconnect-6.1 vm 6.1 600 selftests/interconnect.sh
 step interconnect-6.12 vm 6.12 600 selftests/interconnect.sh
 step interconnect-debug vm debug 1200 selftests/interconnect.sh
+step disk-6.1 vm 6.1 600 selftests/disk.sh
+step disk-6.12 vm 6.12 600 selftests/disk.sh
+step disk-debug vm debug 1200 selftests/disk.sh 64
 step two-sites selftests/two_sites.sh
 
 echo "$passed passed, $failed failed"

@@ -22,35 +22,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-struct attr_table {
-	const struct nlattr **tb;
-	unsigned int max;
-};
-
-static int attr_table_cb(const struct nlattr *attr, void *data)
-{
-	struct attr_table *t = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type <= t->max)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
-			unsigned int max)
-{
-	struct attr_table t = { tb, max };
-
-	return nest ? mnl_attr_parse_nested(nest, attr_table_cb, &t) : 0;
-}
-
-/* ATTR if it is present with exactly LEN bytes of payload, else NULL. */
-static const struct nlattr *sized(const struct nlattr *attr, size_t len)
-{
-	return attr && mnl_attr_get_payload_len(attr) == len ? attr : NULL;
-}
-
 static const struct {
 	unsigned int attr;
 	const char *name;
@@ -99,16 +70,16 @@ static bool key_is_set(const unsigned char *key)
 static void key_text(char out[HCX_KEY_B64_LEN], const struct nlattr *attr)
 {
 	out[0] = '\0';
-	attr = sized(attr, HCXREPL_KEY_LEN);
+	attr = hcx_attr_sized(attr, HCXREPL_KEY_LEN);
 	if (attr)
 		hcx_key_to_base64(out, mnl_attr_get_payload(attr));
 }
 
 static void endpoint_text(struct device_reply *r)
 {
-	const struct nlattr *v4 = sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV4], 4);
-	const struct nlattr *v6 = sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV6], 16);
-	const struct nlattr *port = sized(r->peer[HCXREPL_A_PEER_ENDPOINT_PORT], 2);
+	const struct nlattr *v4 = hcx_attr_sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV4], 4);
+	const struct nlattr *v6 = hcx_attr_sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV6], 16);
+	const struct nlattr *port = hcx_attr_sized(r->peer[HCXREPL_A_PEER_ENDPOINT_PORT], 2);
 	char addr[INET6_ADDRSTRLEN];
 
 	r->endpoint[0] = '\0';
@@ -122,38 +93,27 @@ static void endpoint_text(struct device_reply *r)
 
 static int parse_device(const struct nlmsghdr *nlh, struct device_reply *r)
 {
-	struct attr_table t = { r->dev, HCXREPL_A_DEVICE_MAX };
 	const struct nlattr *attr;
 
 	memset(r, 0, sizeof(*r));
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_table_cb, &t) < 0 ||
-	    parse_nested(r->dev[HCXREPL_A_DEVICE_PEER], r->peer, HCXREPL_A_PEER_MAX) < 0 ||
-	    parse_nested(r->dev[HCXREPL_A_DEVICE_STATS], r->stats,
+	if (hcx_attr_parse(nlh, r->dev, HCXREPL_A_DEVICE_MAX) < 0 ||
+	    hcx_attr_parse_nested(r->dev[HCXREPL_A_DEVICE_PEER], r->peer, HCXREPL_A_PEER_MAX) < 0 ||
+	    hcx_attr_parse_nested(r->dev[HCXREPL_A_DEVICE_STATS], r->stats,
 			 HCXREPL_A_DEVICE_STATS_MAX) < 0)
 		return -1;
 	attr = r->dev[HCXREPL_A_DEVICE_IFNAME];
 	if (!attr || mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-	    !sized(r->dev[HCXREPL_A_DEVICE_IFINDEX], 4))
+	    !hcx_attr_sized(r->dev[HCXREPL_A_DEVICE_IFINDEX], 4))
 		return -1;
 	r->ifname = mnl_attr_get_str(attr);
 	r->ifindex = mnl_attr_get_u32(r->dev[HCXREPL_A_DEVICE_IFINDEX]);
 	key_text(r->public_key, r->dev[HCXREPL_A_DEVICE_PUBLIC_KEY]);
 	key_text(r->peer_key, r->peer[HCXREPL_A_PEER_PUBLIC_KEY]);
 	endpoint_text(r);
-	attr = sized(r->peer[HCXREPL_A_PEER_SESSION_STATE], 1);
+	attr = hcx_attr_sized(r->peer[HCXREPL_A_PEER_SESSION_STATE], 1);
 	if (attr && mnl_attr_get_u8(attr) < ARRAY_SIZE(session_names))
 		r->session = session_names[mnl_attr_get_u8(attr)];
 	return 0;
-}
-
-static uint16_t get_u16(const struct nlattr *attr)
-{
-	return sized(attr, 2) ? mnl_attr_get_u16(attr) : 0;
-}
-
-static uint64_t get_u64(const struct nlattr *attr)
-{
-	return sized(attr, 8) ? mnl_attr_get_u64(attr) : 0;
 }
 
 static const struct {
@@ -178,7 +138,7 @@ static void print_json(const struct device_reply *r)
 	if (r->public_key[0])
 		json_string("public_key", r->public_key);
 	if (r->dev[HCXREPL_A_DEVICE_LISTEN_PORT])
-		json_u64("listen_port", get_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+		json_u64("listen_port", hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
 	if (r->dev[HCXREPL_A_DEVICE_PEER]) {
 		json_object_start("peer");
 		if (r->peer_key[0])
@@ -187,13 +147,13 @@ static void print_json(const struct device_reply *r)
 			json_string("endpoint", r->endpoint);
 		if (r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE])
 			json_u64("persistent_keepalive",
-				 get_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
+				 hcx_attr_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
 		if (r->session)
 			json_string("session_state", r->session);
 		for (i = 0; i < ARRAY_SIZE(peer_counters); i++)
 			if (r->peer[peer_counters[i].attr])
 				json_u64(peer_counters[i].key,
-					 get_u64(r->peer[peer_counters[i].attr]));
+					 hcx_attr_u64(r->peer[peer_counters[i].attr]));
 		json_object_end();
 	}
 	if (r->dev[HCXREPL_A_DEVICE_STATS]) {
@@ -205,7 +165,7 @@ static void print_json(const struct device_reply *r)
 				key[j] = drop_names[i].name[j] == '-' ? '_' :
 					 drop_names[i].name[j];
 			key[j] = '\0';
-			json_u64(key, get_u64(r->stats[drop_names[i].attr]));
+			json_u64(key, hcx_attr_u64(r->stats[drop_names[i].attr]));
 		}
 		json_object_end();
 	}
@@ -221,15 +181,15 @@ static void print_text(const struct device_reply *r, bool stats)
 	printf("  ifindex: %" PRIu32 "\n", r->ifindex);
 	if (r->public_key[0])
 		printf("  public key: %s\n", r->public_key);
-	if (get_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
+	if (hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
 		printf("  listening port: %u\n",
-		       get_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+		       hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
 	if (stats && r->dev[HCXREPL_A_DEVICE_STATS]) {
 		printf("  drops:\n");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++)
 			if (r->stats[drop_names[i].attr])
 				printf("    %s: %" PRIu64 "\n", drop_names[i].name,
-				       get_u64(r->stats[drop_names[i].attr]));
+				       hcx_attr_u64(r->stats[drop_names[i].attr]));
 	}
 	if (!r->dev[HCXREPL_A_DEVICE_PEER])
 		return;
@@ -238,7 +198,7 @@ static void print_text(const struct device_reply *r, bool stats)
 		printf("  endpoint: %s\n", r->endpoint);
 	if (r->session)
 		printf("  session: %s\n", r->session);
-	when = get_u64(r->peer[HCXREPL_A_PEER_LAST_HANDSHAKE_NS]);
+	when = hcx_attr_u64(r->peer[HCXREPL_A_PEER_LAST_HANDSHAKE_NS]);
 	if (when) {
 		struct timespec now;
 
@@ -249,11 +209,11 @@ static void print_text(const struct device_reply *r, bool stats)
 	}
 	if (r->peer[HCXREPL_A_PEER_RX_BYTES] || r->peer[HCXREPL_A_PEER_TX_BYTES])
 		printf("  transfer: %" PRIu64 " B received, %" PRIu64 " B sent\n",
-		       get_u64(r->peer[HCXREPL_A_PEER_RX_BYTES]),
-		       get_u64(r->peer[HCXREPL_A_PEER_TX_BYTES]));
-	if (get_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]))
+		       hcx_attr_u64(r->peer[HCXREPL_A_PEER_RX_BYTES]),
+		       hcx_attr_u64(r->peer[HCXREPL_A_PEER_TX_BYTES]));
+	if (hcx_attr_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]))
 		printf("  persistent keepalive: every %u seconds\n",
-		       get_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
+		       hcx_attr_u16(r->peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
 }
 
 struct show_state {
@@ -284,9 +244,7 @@ int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
 	struct hcx_options show_opt = *opt;
 	struct show_state s = { &show_opt, 0 };
 	const char *dev = NULL;
-	struct nlmsghdr *nlh;
-	struct hcx_genl g;
-	int i, ret;
+	int i;
 
 	/* "show [-s] [DEV]" as well as "-s show [DEV]". */
 	for (i = 1; i < argc; i++) {
@@ -304,25 +262,14 @@ int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
 		fprintf(stderr, "hcxrepl: show: '%s' is not a device name\n", dev);
 		return 1;
 	}
-	if (hcx_genl_open(&g) < 0)
-		return 1;
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_GET, dev ? 0 : NLM_F_DUMP);
-	if (dev)
-		mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
-	if (opt->json)
-		json_array_start(NULL);
-	ret = hcx_genl_talk(&g, nlh, show_cb, &s);
-	if (opt->json) {
-		json_array_end();
-		json_done();
-	}
-	if (ret == -EAGAIN)
-		fprintf(stderr, "hcxrepl: show: devices changed during the listing; run it again\n");
-	else if (ret)
-		fprintf(stderr, "hcxrepl: show%s%s: %s\n", dev ? " " : "",
-			dev ?: "", hcx_genl_strerror(&g, ret));
-	hcx_genl_close(&g);
-	return ret ? 1 : 0;
+	return hcx_genl_show(&(struct hcx_show){
+				.cmd = HCXREPL_CMD_DEV_GET,
+				.attr = HCXREPL_A_DEVICE_IFNAME,
+				.name = dev,
+				.json = opt->json,
+				.what = "show",
+				.objects = "devices",
+			     }, show_cb, &s);
 }
 
 /* showconf: the configuration in the format setconf reads. */
@@ -336,24 +283,24 @@ static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 	if (parse_device(nlh, &r) < 0)
 		return MNL_CB_ERROR;
 	printf("[Interface]\n");
-	if (get_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
+	if (hcx_attr_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
 		printf("ListenPort = %u\n",
-		       get_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+		       hcx_attr_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
 	key_text(key, r.dev[HCXREPL_A_DEVICE_PRIVATE_KEY]);
 	if (key[0])
 		printf("PrivateKey = %s\n", key);
 	if (r.dev[HCXREPL_A_DEVICE_PEER]) {
 		printf("\n[Peer]\nPublicKey = %s\n", r.peer_key);
-		attr = sized(r.peer[HCXREPL_A_PEER_PRESHARED_KEY], HCXREPL_KEY_LEN);
+		attr = hcx_attr_sized(r.peer[HCXREPL_A_PEER_PRESHARED_KEY], HCXREPL_KEY_LEN);
 		if (attr && key_is_set(mnl_attr_get_payload(attr))) {
 			key_text(key, attr);
 			printf("PresharedKey = %s\n", key);
 		}
 		if (r.endpoint[0])
 			printf("Endpoint = %s\n", r.endpoint);
-		if (get_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]))
+		if (hcx_attr_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]))
 			printf("PersistentKeepalive = %u\n",
-			       get_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
+			       hcx_attr_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]));
 	}
 	sodium_memzero(key, sizeof(key));
 	return MNL_CB_OK;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "genl.h"
+#include "json.h"
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
@@ -173,4 +174,96 @@ void hcx_genl_close(struct hcx_genl *g)
 const char *hcx_genl_strerror(const struct hcx_genl *g, int err)
 {
 	return g->extack[0] ? g->extack : strerror(-err);
+}
+
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int attr_table_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_table *t = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int hcx_attr_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		   unsigned int max)
+{
+	struct attr_table t = { tb, max };
+
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_table_cb, &t);
+}
+
+int hcx_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			  unsigned int max)
+{
+	struct attr_table t = { tb, max };
+
+	return nest ? mnl_attr_parse_nested(nest, attr_table_cb, &t) : 0;
+}
+
+const struct nlattr *hcx_attr_sized(const struct nlattr *attr, size_t len)
+{
+	return attr && mnl_attr_get_payload_len(attr) == len ? attr : NULL;
+}
+
+uint8_t hcx_attr_u8(const struct nlattr *attr)
+{
+	return hcx_attr_sized(attr, 1) ? mnl_attr_get_u8(attr) : 0;
+}
+
+uint16_t hcx_attr_u16(const struct nlattr *attr)
+{
+	return hcx_attr_sized(attr, 2) ? mnl_attr_get_u16(attr) : 0;
+}
+
+uint32_t hcx_attr_u32(const struct nlattr *attr)
+{
+	return hcx_attr_sized(attr, 4) ? mnl_attr_get_u32(attr) : 0;
+}
+
+uint64_t hcx_attr_u64(const struct nlattr *attr)
+{
+	return hcx_attr_sized(attr, 8) ? mnl_attr_get_u64(attr) : 0;
+}
+
+const char *hcx_attr_str(const struct nlattr *attr)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return NULL;
+	return mnl_attr_get_str(attr);
+}
+
+int hcx_genl_show(const struct hcx_show *show, mnl_cb_t cb, void *data)
+{
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	int ret;
+
+	if (hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, show->cmd, show->name ? 0 : NLM_F_DUMP);
+	if (show->name)
+		mnl_attr_put_strz(nlh, show->attr, show->name);
+	if (show->json)
+		json_array_start(NULL);
+	ret = hcx_genl_talk(&g, nlh, cb, data);
+	if (show->json) {
+		json_array_end();
+		json_done();
+	}
+	if (ret == -EAGAIN)
+		fprintf(stderr, "hcxrepl: %s: %s changed during the listing; run it again\n",
+			show->what, show->objects);
+	else if (ret)
+		fprintf(stderr, "hcxrepl: %s%s%s: %s\n", show->what,
+			show->name ? " " : "", show->name ?: "",
+			hcx_genl_strerror(&g, ret));
+	hcx_genl_close(&g);
+	return ret ? 1 : 0;
 }

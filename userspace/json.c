@@ -77,6 +77,12 @@ void json_u64(const char *key, uint64_t value)
 	printf("%" PRIu64, value);
 }
 
+void json_bool(const char *key, bool value)
+{
+	put_key(key);
+	fputs(value ? "true" : "false", stdout);
+}
+
 void json_done(void)
 {
 	putchar('\n');

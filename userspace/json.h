@@ -6,6 +6,7 @@
 #ifndef HCX_JSON_H
 #define HCX_JSON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void json_array_start(const char *key);
@@ -14,6 +15,7 @@ void json_object_start(const char *key);	/* key NULL inside arrays */
 void json_object_end(void);
 void json_string(const char *key, const char *value);
 void json_u64(const char *key, uint64_t value);
+void json_bool(const char *key, bool value);
 void json_done(void);				/* final newline */
 
 #endif /* HCX_JSON_H */

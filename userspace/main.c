@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "disk.h"
 #include "key.h"
 
 #ifndef HCXREPL_VERSION
@@ -32,6 +33,17 @@ static void usage(FILE *out)
 	      "                                 configure an interconnect device\n"
 	      "  hcxrepl showconf DEV           print its configuration, keys included\n"
 	      "  hcxrepl setconf DEV FILE       apply a configuration showconf printed\n"
+	      "  hcxrepl disk add NAME dev DEV backing PATH role source|target\n"
+	      "              [chunk SIZE] [streams N]\n"
+	      "                                 replicate a block device with the peer\n"
+	      "  hcxrepl disk del NAME          stop replicating it\n"
+	      "  hcxrepl [-j] [-s] disk show [NAME]\n"
+	      "                                 show disks and their progress\n"
+	      "  hcxrepl disk set NAME streams N\n"
+	      "  hcxrepl disk sync NAME full|delta|checksum\n"
+	      "  hcxrepl disk replicate NAME on|off\n"
+	      "  hcxrepl disk switchover NAME [at TIME] [verify]\n"
+	      "  hcxrepl disk verify|promote|demote|pause|resume NAME\n"
 	      "  hcxrepl help                   this text\n"
 	      "\n"
 	      "Options:\n"
@@ -93,6 +105,8 @@ int main(int argc, char **argv)
 		return hcx_cmd_showconf(argc, argv, &opt);
 	if (!strcmp(cmd, "setconf"))
 		return hcx_cmd_setconf(argc, argv, &opt);
+	if (!strcmp(cmd, "disk"))
+		return hcx_cmd_disk(argc, argv, &opt);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

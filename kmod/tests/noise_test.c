@@ -188,7 +188,44 @@ static void mac1_is_keyed_by_the_receiver(struct kunit *test)
 	KUNIT_EXPECT_NE(test, memcmp(mac, vec_initiation + at, HCX_MAC_LEN), 0);
 }
 
+/*
+ * The replication channel's handshake starts from its own identifier: each
+ * side completes it with the other, and neither protocol accepts the
+ * other's initiation.
+ */
+static void channel_is_its_own_protocol(struct kunit *test)
+{
+	struct noise_test *t = setup(test);
+	u8 send_r[HCXREPL_KEY_LEN], recv_r[HCXREPL_KEY_LEN];
+
+	t->initiator.channel = true;
+	KUNIT_ASSERT_EQ(test, initiate(t), 0);
+	KUNIT_EXPECT_EQ(test, t->initiation.header.type,
+			HCX_MSG_CHANNEL_INITIATION);
+	KUNIT_EXPECT_NE(test, memcmp(&t->initiation, vec_initiation,
+				     sizeof(vec_initiation)), 0);
+	KUNIT_EXPECT_NE(test, accept_initiation(t), 0);
+
+	t->responder.channel = true;
+	KUNIT_ASSERT_EQ(test, accept_initiation(t), 0);
+	KUNIT_ASSERT_EQ(test, respond(t), 0);
+	KUNIT_EXPECT_EQ(test, t->response.header.type,
+			HCX_MSG_CHANNEL_RESPONSE);
+	KUNIT_ASSERT_EQ(test, accept_response(t, vec_psk), 0);
+	hcx_noise_derive_keys(&t->initiator, true, t->send, t->recv);
+	hcx_noise_derive_keys(&t->responder, false, send_r, recv_r);
+	expect_bytes(test, t->send, recv_r, HCXREPL_KEY_LEN, "initiator to responder");
+	expect_bytes(test, t->recv, send_r, HCXREPL_KEY_LEN, "responder to initiator");
+	KUNIT_EXPECT_NE(test, memcmp(t->send, vec_send_i, HCXREPL_KEY_LEN), 0);
+
+	/* An interconnect initiation is no channel initiation. */
+	memcpy(&t->initiation, vec_initiation, sizeof(vec_initiation));
+	t->responder.channel = true;
+	KUNIT_EXPECT_NE(test, accept_initiation(t), 0);
+}
+
 static struct kunit_case hcx_noise_cases[] = {
+	KUNIT_CASE(channel_is_its_own_protocol),
 	KUNIT_CASE(initiation_matches_vector),
 	KUNIT_CASE(responder_reads_initiation),
 	KUNIT_CASE(response_and_keys_match_vectors),

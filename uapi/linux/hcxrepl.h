@@ -39,6 +39,17 @@ enum hcxrepl_disk_role {
 /**
  * enum hcxrepl_disk_state - Replication state of a disk;
  *   Documentation/hcxrepl/states.rst.
+ * @HCXREPL_DISK_STATE_IDLE: No operation runs.
+ * @HCXREPL_DISK_STATE_CONNECTING: An operation waits for a connection to the
+ *   peer.
+ * @HCXREPL_DISK_STATE_SYNCING: A sync sends chunks (source), or replication
+ *   writes this disk (target).
+ * @HCXREPL_DISK_STATE_REPLICATING: Continuous replication has sent everything;
+ *   it sends new writes.
+ * @HCXREPL_DISK_STATE_PAUSED: An operation is paused.
+ * @HCXREPL_DISK_STATE_VERIFYING: A verify compares hashes.
+ * @HCXREPL_DISK_STATE_SWITCHOVER: A switchover holds writes and sends the last
+ *   changes.
  */
 enum hcxrepl_disk_state {
 	HCXREPL_DISK_STATE_IDLE,
@@ -48,8 +59,6 @@ enum hcxrepl_disk_state {
 	HCXREPL_DISK_STATE_PAUSED,
 	HCXREPL_DISK_STATE_VERIFYING,
 	HCXREPL_DISK_STATE_SWITCHOVER,
-	HCXREPL_DISK_STATE_DEMOTED,
-	HCXREPL_DISK_STATE_PROMOTED,
 };
 
 /**

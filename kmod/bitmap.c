@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The change map of a disk.
+ *
+ * A bit is set when a write to its chunk is submitted and again when the
+ * write completes (disk.c), and cleared by the sync engine just before it
+ * reads the chunk to send it (sync.c).  A write that races with the read
+ * therefore always leaves the bit set behind it: the chunk is sent again.
+ * The engine sets the bit back when the target never acknowledged it.
+ *
+ * Locking: none; every bit operation is atomic and the count follows the
+ * transitions each operation caused.  The map costs one bit per chunk.
+ */
+
+#include <kunit/visibility.h>
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+
+#include "bitmap.h"
+
+int hcx_bitmap_init(struct hcx_bitmap *bm, u64 nbits)
+{
+	if (!nbits || nbits > ULONG_MAX / 2)
+		return -EINVAL;
+	bm->bits = kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long),
+			    GFP_KERNEL);
+	if (!bm->bits)
+		return -ENOMEM;
+	bm->nbits = nbits;
+	atomic64_set(&bm->dirty, 0);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_init);
+
+void hcx_bitmap_free(struct hcx_bitmap *bm)
+{
+	kvfree(bm->bits);
+	bm->bits = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_free);
+
+/* Set bit BIT; true when it was clear. */
+bool hcx_bitmap_mark(struct hcx_bitmap *bm, u64 bit)
+{
+	if (test_bit(bit, bm->bits) || test_and_set_bit(bit, bm->bits))
+		return false;
+	atomic64_inc(&bm->dirty);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_mark);
+
+/* Set bits FIRST to LAST inclusive; returns how many were clear. */
+u64 hcx_bitmap_mark_range(struct hcx_bitmap *bm, u64 first, u64 last)
+{
+	u64 bit, newly = 0;
+
+	if (last >= bm->nbits)
+		last = bm->nbits - 1;
+	for (bit = first; bit <= last; bit++)
+		newly += hcx_bitmap_mark(bm, bit);
+	return newly;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_mark_range);
+
+/* Clear bit BIT; true when it was set. */
+bool hcx_bitmap_test_and_clear(struct hcx_bitmap *bm, u64 bit)
+{
+	if (!test_and_clear_bit(bit, bm->bits))
+		return false;
+	atomic64_dec(&bm->dirty);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_test_and_clear);
+
+/* The first set bit at or after FROM, or nbits when there is none. */
+u64 hcx_bitmap_next(const struct hcx_bitmap *bm, u64 from)
+{
+	if (from >= bm->nbits)
+		return bm->nbits;
+	return find_next_bit(bm->bits, bm->nbits, from);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_next);

@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The replication channel: in-kernel TCP connections between the sites,
+ * each opened by the pairing's handshake and then carrying records sealed
+ * with AES-256-GCM (protocol.rst, "Replication channel").
+ *
+ * The source connects to the peer's endpoint address and port over TCP;
+ * the target accepts on its listen port (target.c).  Both ends run the
+ * interconnect's Noise handshake with the channel's own identifier, so a
+ * message of one can never be used in the other.  The responder checks
+ * mac1 before any public-key work, and refuses every static key but its
+ * peer's.  It does not keep initiation timestamps: a replayed initiation
+ * gets a response, but nothing more, since every record after it must be
+ * sealed with keys that only the holder of the initiation's ephemeral key
+ * can derive.  Every connection has fresh keys, so counters start at 0.
+ *
+ * Locking: a channel belongs to the one thread that uses it;
+ * hcx_channel_shutdown() is the only call from elsewhere, and only wakes
+ * that thread.  The device's identity and peer are copied out under RCU
+ * and the peer's handshake_lock.
+ */
+
+#include <crypto/aead.h>
+#include <crypto/algapi.h>
+#include <crypto/curve25519.h>
+#include <linux/net.h>
+#include <linux/scatterlist.h>
+#include <linux/tcp.h>
+#include <linux/vmalloc.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "channel.h"
+#include "device.h"
+#include "noise.h"
+
+/* A handshake message must arrive within this. */
+#define HCX_CHANNEL_HANDSHAKE_TIMEOUT	(10 * HZ)
+/* Unacknowledged data, or a silent peer, ends the connection after this. */
+#define HCX_CHANNEL_USER_TIMEOUT_MS	(30 * 1000)
+#define HCX_CHANNEL_KEEPIDLE		10
+#define HCX_CHANNEL_KEEPINTVL		5
+#define HCX_CHANNEL_KEEPCNT		3
+
+/**
+ * struct hcx_channel_handshake - a channel handshake's working memory
+ * @hs: the transcript
+ * @local_private: this site's private key
+ * @local_public: this site's public key
+ * @mac1_key: checks mac1 of messages to this site
+ * @peer_public: the peer's public key
+ * @psk: the pre-shared key
+ * @ephemeral: this side's ephemeral private key
+ * @tx_key: the sending key agreed
+ * @rx_key: the receiving key agreed
+ * @initiation: message 1
+ * @response: message 2
+ *
+ * On the heap, and wiped when done.
+ */
+struct hcx_channel_handshake {
+	struct hcx_handshake_state hs;
+	u8 local_private[HCXREPL_KEY_LEN];
+	u8 local_public[HCXREPL_KEY_LEN];
+	u8 mac1_key[HCX_HASH_LEN];
+	u8 peer_public[HCXREPL_KEY_LEN];
+	u8 psk[HCXREPL_KEY_LEN];
+	u8 ephemeral[HCXREPL_KEY_LEN];
+	u8 tx_key[HCXREPL_KEY_LEN];
+	u8 rx_key[HCXREPL_KEY_LEN];
+	struct hcx_msg_initiation initiation;
+	struct hcx_msg_response response;
+};
+
+/*
+ * Copy this site's keys and the peer's into HS, and the peer's endpoint
+ * into EP when EP is not NULL.
+ */
+static int hcx_channel_keys(struct net_device *dev,
+			    struct hcx_channel_handshake *hs,
+			    union hcx_endpoint *ep)
+{
+	struct hcx_device *hcx = netdev_priv(dev);
+	struct hcx_identity *identity;
+	struct hcx_peer *peer;
+
+	rcu_read_lock();
+	identity = rcu_dereference(hcx->identity);
+	if (identity) {
+		memcpy(hs->local_private, identity->private_key,
+		       HCXREPL_KEY_LEN);
+		memcpy(hs->local_public, identity->public_key,
+		       HCXREPL_KEY_LEN);
+		memcpy(hs->mac1_key, identity->mac1_key, HCX_HASH_LEN);
+	}
+	rcu_read_unlock();
+	if (!identity)
+		return -ENOKEY;
+	peer = hcx_peer_get_rcu(hcx);
+	if (!peer)
+		return -ENOTCONN;
+	memcpy(hs->peer_public, peer->public_key, HCXREPL_KEY_LEN);
+	mutex_lock(&peer->handshake_lock);
+	memcpy(hs->psk, peer->preshared_key, HCXREPL_KEY_LEN);
+	mutex_unlock(&peer->handshake_lock);
+	if (ep) {
+		read_lock_bh(&peer->endpoint_lock);
+		*ep = peer->endpoint;
+		read_unlock_bh(&peer->endpoint_lock);
+	}
+	hcx_peer_put(peer);
+	return 0;
+}
+
+static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
+			  size_t len)
+{
+	struct kvec iov;
+	int ret;
+
+	while (len) {
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+
+		iov.iov_base = buf;
+		iov.iov_len = len;
+		if (send)
+			ret = kernel_sendmsg(ch->sock, &msg, &iov, 1, len);
+		else
+			ret = kernel_recvmsg(ch->sock, &msg, &iov, 1, len,
+					     MSG_WAITALL);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -ECONNRESET;
+		if (ch->wire_bytes)
+			atomic64_add(ret, ch->wire_bytes);
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+static void hcx_channel_tune(struct socket *sock, long timeout)
+{
+	struct sock *sk = sock->sk;
+
+	tcp_sock_set_nodelay(sk);
+	sock_set_keepalive(sk);
+	tcp_sock_set_keepidle(sk, HCX_CHANNEL_KEEPIDLE);
+	tcp_sock_set_keepintvl(sk, HCX_CHANNEL_KEEPINTVL);
+	tcp_sock_set_keepcnt(sk, HCX_CHANNEL_KEEPCNT);
+	tcp_sock_set_user_timeout(sk, HCX_CHANNEL_USER_TIMEOUT_MS);
+	lock_sock(sk);
+	sk->sk_sndtimeo = timeout;
+	sk->sk_rcvtimeo = timeout;
+	release_sock(sk);
+}
+
+static int hcx_channel_set_keys(struct hcx_channel *ch,
+				struct hcx_channel_handshake *hs)
+{
+	struct crypto_aead *tfm[2];
+	const u8 *key[2] = { hs->tx_key, hs->rx_key };
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		tfm[i] = crypto_alloc_aead("gcm(aes)", 0, 0);
+		if (IS_ERR(tfm[i])) {
+			ret = PTR_ERR(tfm[i]);
+			goto err;
+		}
+		ret = crypto_aead_setkey(tfm[i], key[i], HCXREPL_KEY_LEN) ?:
+		      crypto_aead_setauthsize(tfm[i], HCX_TAG_LEN);
+		if (ret) {
+			crypto_free_aead(tfm[i]);
+			goto err;
+		}
+	}
+	ch->req = aead_request_alloc(tfm[0], GFP_KERNEL);
+	if (!ch->req) {
+		ret = -ENOMEM;
+		i = 2;
+		goto err;
+	}
+	ch->tx_aead = tfm[0];
+	ch->rx_aead = tfm[1];
+	return 0;
+
+err:
+	while (i--)
+		crypto_free_aead(tfm[i]);
+	return ret;
+}
+
+void hcx_channel_init(struct hcx_channel *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	mutex_init(&ch->lock);
+}
+
+/* Make SOCK the channel's socket, unless the channel was shut down. */
+static int hcx_channel_attach(struct hcx_channel *ch, struct socket *sock)
+{
+	int ret = 0;
+
+	mutex_lock(&ch->lock);
+	if (ch->shut)
+		ret = -ESHUTDOWN;
+	else
+		ch->sock = sock;
+	mutex_unlock(&ch->lock);
+	if (ret) {
+		sock_release(sock);
+		return ret;
+	}
+	hcx_channel_tune(sock, HCX_CHANNEL_HANDSHAKE_TIMEOUT);
+	return 0;
+}
+
+static struct hcx_channel_handshake *hcx_channel_handshake_new(void)
+{
+	struct hcx_channel_handshake *hs = kzalloc(sizeof(*hs), GFP_KERNEL);
+
+	if (hs)
+		hs->hs.channel = true;
+	return hs;
+}
+
+/* The transcript is wiped on every path; the keys after use. */
+static int hcx_channel_finish(struct hcx_channel *ch,
+			      struct hcx_channel_handshake *hs, bool initiator)
+{
+	int ret;
+
+	hcx_noise_derive_keys(&hs->hs, initiator, hs->tx_key, hs->rx_key);
+	/* Room for the control records; data records need a reserve. */
+	ret = hcx_channel_set_keys(ch, hs) ?:
+	      hcx_channel_reserve(ch, sizeof(struct hcx_rec_hello));
+	if (!ret)
+		hcx_channel_tune(ch->sock, MAX_SCHEDULE_TIMEOUT);
+	return ret;
+}
+
+/* A handshake message to this site: its type, zero reserved bytes, mac1. */
+static bool hcx_channel_msg_ok(const struct hcx_channel_handshake *hs,
+			       const void *msg, size_t len, u8 type)
+{
+	const struct hcx_msg_macs *macs = msg + len - sizeof(*macs);
+	u8 mac1[HCX_MAC_LEN];
+
+	hcx_mac(mac1, hs->mac1_key, sizeof(hs->mac1_key), msg,
+		(const u8 *)macs - (const u8 *)msg);
+	return hcx_header_is(msg, type) &&
+	       !crypto_memneq(mac1, macs->mac1, HCX_MAC_LEN);
+}
+
+static int hcx_channel_initiate(struct hcx_channel *ch,
+				struct hcx_channel_handshake *hs)
+{
+	struct hcx_msg_response *resp = &hs->response;
+	u32 index = get_random_u32();
+	struct timespec64 now;
+	u8 timestamp[HCX_TIMESTAMP_LEN];
+	int ret;
+
+	curve25519_generate_secret(hs->ephemeral);
+	ktime_get_real_ts64(&now);
+	hcx_tai64n(timestamp, now.tv_sec, now.tv_nsec);
+	ret = hcx_noise_create_initiation(&hs->hs, &hs->initiation,
+					  hs->local_private, hs->local_public,
+					  hs->peer_public, hs->ephemeral,
+					  timestamp, index);
+	if (ret)
+		return ret;
+	ret = hcx_channel_io(ch, true, &hs->initiation,
+			     sizeof(hs->initiation)) ?:
+	      hcx_channel_io(ch, false, resp, sizeof(*resp));
+	if (ret)
+		return ret;
+	if (!hcx_channel_msg_ok(hs, resp, sizeof(*resp),
+				HCX_MSG_CHANNEL_RESPONSE) ||
+	    le32_to_cpu(resp->receiver_index) != index)
+		return -EBADMSG;
+	ret = hcx_noise_consume_response(&hs->hs, resp, hs->local_private,
+					 hs->psk);
+	if (ret)
+		return -EKEYREJECTED;
+	return hcx_channel_finish(ch, hs, true);
+}
+
+/**
+ * hcx_channel_connect - open a channel to the peer of DEV
+ * @ch: the channel, closed
+ * @dev: the interconnect device
+ *
+ * Connects over TCP to the peer's endpoint and runs the handshake as the
+ * initiator.  Sleeps for up to about twice HCX_CHANNEL_HANDSHAKE_TIMEOUT.
+ *
+ * Return: 0, or a negative errno; the channel is closed on failure.
+ */
+int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev)
+{
+	struct hcx_channel_handshake *hs;
+	union hcx_endpoint ep;
+	struct socket *sock;
+	int ret, len;
+
+	hs = hcx_channel_handshake_new();
+	if (!hs)
+		return -ENOMEM;
+	ret = hcx_channel_keys(dev, hs, &ep);
+	if (ret)
+		goto out;
+	ret = -EDESTADDRREQ;
+	if (ep.addr.sa_family == AF_INET)
+		len = sizeof(ep.addr4);
+	else if (ep.addr.sa_family == AF_INET6)
+		len = sizeof(ep.addr6);
+	else
+		goto out;
+	ret = sock_create_kern(dev_net(dev), ep.addr.sa_family, SOCK_STREAM,
+			       IPPROTO_TCP, &sock);
+	if (ret)
+		goto out;
+	ret = hcx_channel_attach(ch, sock);
+	if (ret)
+		goto out;
+	ret = kernel_connect(ch->sock, &ep.addr, len, 0) ?:
+	      hcx_channel_initiate(ch, hs);
+out:
+	kfree_sensitive(hs);
+	if (ret)
+		hcx_channel_close(ch);
+	return ret;
+}
+
+static int hcx_channel_respond(struct hcx_channel *ch,
+			       struct hcx_channel_handshake *hs)
+{
+	struct hcx_msg_initiation *init = &hs->initiation;
+	int ret;
+
+	ret = hcx_channel_io(ch, false, init, sizeof(*init));
+	if (ret)
+		return ret;
+	/* Cheap checks first: no public-key work for a stranger. */
+	if (!hcx_channel_msg_ok(hs, init, sizeof(*init),
+				HCX_MSG_CHANNEL_INITIATION))
+		return -EBADMSG;
+	ret = hcx_noise_consume_initiation(&hs->hs, init, hs->local_private,
+					   hs->local_public);
+	if (ret)
+		return -EKEYREJECTED;
+	if (crypto_memneq(hs->hs.remote_static, hs->peer_public,
+			  HCXREPL_KEY_LEN)) {
+		memzero_explicit(&hs->hs, sizeof(hs->hs));
+		return -EPERM;
+	}
+	curve25519_generate_secret(hs->ephemeral);
+	ret = hcx_noise_create_response(&hs->hs, &hs->response, hs->ephemeral,
+					hs->psk, get_random_u32());
+	if (ret)
+		return ret;
+	ret = hcx_channel_io(ch, true, &hs->response, sizeof(hs->response));
+	if (ret) {
+		memzero_explicit(&hs->hs, sizeof(hs->hs));
+		return ret;
+	}
+	return hcx_channel_finish(ch, hs, false);
+}
+
+/**
+ * hcx_channel_accept - run the responder's handshake on an accepted socket
+ * @ch: the channel, closed
+ * @dev: the interconnect device that accepted it
+ * @sock: the socket, which the channel owns from now on (or releases)
+ *
+ * Return: 0, or a negative errno; the channel is closed on failure.
+ */
+int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
+		       struct socket *sock)
+{
+	struct hcx_channel_handshake *hs;
+	int ret;
+
+	ret = hcx_channel_attach(ch, sock);
+	if (ret)
+		return ret;
+	hs = hcx_channel_handshake_new();
+	ret = hs ? hcx_channel_keys(dev, hs, NULL) : -ENOMEM;
+	if (!ret)
+		ret = hcx_channel_respond(ch, hs);
+	kfree_sensitive(hs);
+	if (ret)
+		hcx_channel_close(ch);
+	return ret;
+}
+
+/*
+ * Size the channel for plaintexts of up to MAX_PLAIN bytes, either way:
+ * the receive buffer, and the scatterlist that seals or opens them.
+ */
+int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain)
+{
+	/* A received record starts so that a data record's bytes are aligned. */
+	size_t rx_size = PAGE_SIZE + max_plain + HCX_TAG_LEN;
+	unsigned int nsg = 2 + DIV_ROUND_UP(rx_size, PAGE_SIZE);
+	struct scatterlist *sg;
+	u8 *buf;
+
+	if (max_plain <= ch->rx_max)
+		return 0;
+	buf = kvmalloc(rx_size, GFP_KERNEL);
+	sg = kmalloc_array(nsg, sizeof(*sg), GFP_KERNEL);
+	if (!buf || !sg) {
+		kvfree(buf);
+		kfree(sg);
+		return -ENOMEM;
+	}
+	kvfree(ch->rx_buf);
+	kfree(ch->sg);
+	ch->rx_buf = buf;
+	ch->rx_max = max_plain;
+	ch->sg = sg;
+	ch->nsg = nsg;
+	return 0;
+}
+
+/* Map BUF, which may be in vmalloc memory, into SG after the AD entry. */
+static int hcx_channel_map(struct hcx_channel *ch, __le32 *ad, u8 *buf,
+			   size_t len)
+{
+	unsigned int n = 1, piece;
+	struct page *page;
+
+	sg_init_table(ch->sg, ch->nsg);
+	sg_set_buf(&ch->sg[0], ad, sizeof(*ad));
+	while (len) {
+		if (n == ch->nsg)
+			return -EMSGSIZE;
+		piece = min_t(size_t, len, PAGE_SIZE - offset_in_page(buf));
+		page = is_vmalloc_addr(buf) ? vmalloc_to_page(buf) :
+					       virt_to_page(buf);
+		sg_set_page(&ch->sg[n++], page, piece, offset_in_page(buf));
+		buf += piece;
+		len -= piece;
+	}
+	sg_mark_end(&ch->sg[n - 1]);
+	return 0;
+}
+
+/*
+ * Seal or open in place the record at BUF, whose length field AD is: LEN
+ * bytes of plaintext, or of ciphertext and tag.
+ */
+static int hcx_channel_crypt(struct hcx_channel *ch, bool seal, __le32 *ad,
+			     u8 *buf, size_t len)
+{
+	u64 *counter = seal ? &ch->tx_counter : &ch->rx_counter;
+	size_t mapped = seal ? len + HCX_TAG_LEN : len;
+	u8 nonce[HCX_NONCE_LEN];
+	DECLARE_CRYPTO_WAIT(wait);
+	int ret;
+
+	ret = hcx_channel_map(ch, ad, buf, mapped);
+	if (ret)
+		return ret;
+	hcx_aead_nonce(nonce, (*counter)++);
+	aead_request_set_tfm(ch->req, seal ? ch->tx_aead : ch->rx_aead);
+	aead_request_set_callback(ch->req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(ch->req, sizeof(*ad));
+	aead_request_set_crypt(ch->req, ch->sg, ch->sg, len, nonce);
+	return crypto_wait_req(seal ? crypto_aead_encrypt(ch->req) :
+				      crypto_aead_decrypt(ch->req), &wait);
+}
+
+/**
+ * hcx_channel_send - seal and send one record
+ * @ch: the channel
+ * @plain: the record's plaintext, with HCX_REC_HEADROOM bytes before it and
+ *	HCX_REC_TAILROOM after it that the record may use
+ * @len: the plaintext's length, at most what hcx_channel_reserve() allowed
+ *
+ * Return: 0, or a negative errno; the channel is unusable after an error.
+ */
+int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len)
+{
+	__le32 *ad = (__le32 *)(plain - HCX_REC_HEADROOM);
+	int ret;
+
+	if (len > ch->rx_max)
+		return -EMSGSIZE;
+	put_unaligned_le32(len + HCX_TAG_LEN, ad);
+	ret = hcx_channel_crypt(ch, true, ad, plain, len);
+	if (ret)
+		return ret;
+	return hcx_channel_io(ch, true, ad, HCX_REC_HEADROOM + len +
+			      HCX_TAG_LEN);
+}
+
+/**
+ * hcx_channel_recv - receive and open one record
+ * @ch: the channel
+ * @plain: the plaintext, in the channel's buffer until the next call
+ * @len: its length
+ *
+ * Return: 0, -EBADMSG for a record that is too short, too long or does not
+ * open, or another negative errno; the channel is unusable after an error.
+ */
+int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len)
+{
+	u8 *buf = ch->rx_buf + PAGE_SIZE - sizeof(struct hcx_rec_data);
+	__le32 *ad = (__le32 *)(buf - HCX_REC_HEADROOM);
+	size_t sealed;
+	int ret;
+
+	ret = hcx_channel_io(ch, false, ad, HCX_REC_HEADROOM);
+	if (ret)
+		return ret;
+	sealed = get_unaligned_le32(ad);
+	if (sealed < HCX_TAG_LEN + sizeof(struct hcx_msg_header) ||
+	    sealed - HCX_TAG_LEN > ch->rx_max)
+		return -EBADMSG;
+	ret = hcx_channel_io(ch, false, buf, sealed);
+	if (ret)
+		return ret;
+	if (hcx_channel_crypt(ch, false, ad, buf, sealed))
+		return -EBADMSG;
+	*plain = buf;
+	*len = sealed - HCX_TAG_LEN;
+	return 0;
+}
+
+/* Bytes received and not read yet: more records are on their way. */
+bool hcx_channel_pending(struct hcx_channel *ch)
+{
+	return tcp_inq(ch->sock->sk) > 0;
+}
+
+/*
+ * Wake the channel's user from any connect, send or receive, and fail its
+ * later connects: the user is being stopped.
+ */
+void hcx_channel_shutdown(struct hcx_channel *ch)
+{
+	mutex_lock(&ch->lock);
+	ch->shut = true;
+	if (ch->sock)
+		kernel_sock_shutdown(ch->sock, SHUT_RDWR);
+	mutex_unlock(&ch->lock);
+}
+
+/* Close the connection; the channel may connect again. */
+void hcx_channel_close(struct hcx_channel *ch)
+{
+	struct socket *sock;
+
+	mutex_lock(&ch->lock);
+	sock = ch->sock;
+	ch->sock = NULL;
+	mutex_unlock(&ch->lock);
+	if (sock)
+		sock_release(sock);
+	aead_request_free(ch->req);
+	crypto_free_aead(ch->tx_aead);
+	crypto_free_aead(ch->rx_aead);
+	kvfree(ch->rx_buf);
+	kfree(ch->sg);
+	ch->req = NULL;
+	ch->tx_aead = NULL;
+	ch->rx_aead = NULL;
+	ch->rx_buf = NULL;
+	ch->rx_max = 0;
+	ch->sg = NULL;
+	ch->nsg = 0;
+	ch->tx_counter = 0;
+	ch->rx_counter = 0;
+}

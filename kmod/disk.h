@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Replicated disks: the registry, the tracking block device stacked over
+ * each backing device, and the gate that holds or refuses writes.
+ */
+#ifndef _HCX_DISK_H
+#define _HCX_DISK_H
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <net/net_namespace.h>
+#include <uapi/linux/hcxrepl.h>
+
+#include "bitmap.h"
+#include "compat.h"
+#include "sync.h"
+
+#define HCX_CHUNK_MIN		SZ_4K
+#define HCX_CHUNK_MAX		SZ_1M
+#define HCX_CHUNK_DEFAULT	SZ_64K
+
+/* Numbers of tracking devices: /dev/hcxd0 to hcxd1023. */
+#define HCX_DISKS_MAX		1024
+
+/* What the tracking device does with a write. */
+enum hcx_write_gate {
+	HCX_WRITES_PASS,	/* track it and pass it down */
+	HCX_WRITES_HOLD,	/* park it until the gate opens or refuses */
+	HCX_WRITES_REFUSE,	/* fail it: the disk is a read-only target */
+};
+
+/**
+ * struct hcx_disk - a replicated disk
+ * @list: entry in the registry, under hcx_disks_lock
+ * @refcount: the registry holds one reference; netlink handlers, sync
+ *	streams and target connections one each while they use the disk
+ * @net: the network namespace the disk was added in; its name is unique
+ *	there and its device lives there
+ * @name: the name that pairs it with the disk of the same name at the peer
+ * @ifindex: the interconnect device whose peer it replicates with
+ * @index: the tracking device's number, hcxd<index>
+ * @gd: the tracking block device
+ * @backing: the backing block device, claimed exclusively by the disk
+ * @backing_path: the path it was opened by, for display
+ * @size: bytes of the backing device, fixed at add
+ * @chunk_shift: log2 of the tracking granularity
+ * @nr_chunks: chunks of the disk, the last one possibly short
+ * @map: chunks that may differ from the target's copy
+ * @lock: serialises role changes and operations, and guards the fields
+ *	down to @gen_seq
+ * @role: source or target
+ * @consistent: a target holds a copy that may be promoted
+ * @deleting: the disk is being deleted: no new openers, no new work
+ * @gen_id: generation of this side's change map: random per instance
+ * @gen_seq: the generation's counter, bumped at each promotion
+ * @io_lock: guards the gate, the count of bios in flight and @held;
+ *	taken in bio completion (irq)
+ * @gate: what happens to new writes
+ * @in_flight: bios passed down and not completed, reads and writes
+ * @held: writes parked while the gate holds
+ * @drained: woken when @in_flight drops to zero
+ * @sync: the replication engine (source side)
+ */
+struct hcx_disk {
+	struct list_head list;
+	struct kref refcount;
+	possible_net_t net;
+	char name[HCXREPL_DISK_NAME_MAX];
+	int ifindex;
+	int index;
+	struct gendisk *gd;
+	struct hcx_backing backing;
+	char *backing_path;
+	u64 size;
+	unsigned int chunk_shift;
+	u64 nr_chunks;
+	struct hcx_bitmap map;
+
+	struct mutex lock; /* role, state, generation */
+	enum hcxrepl_disk_role role;
+	bool consistent;
+	bool deleting;
+	u64 gen_id;
+	u64 gen_seq;
+
+	spinlock_t io_lock; /* gate, bios in flight, held writes */
+	enum hcx_write_gate gate;
+	unsigned int in_flight;
+	struct bio_list held;
+	wait_queue_head_t drained;
+
+	struct hcx_sync sync;
+};
+
+static inline u32 hcx_chunk_bytes(const struct hcx_disk *disk)
+{
+	return 1U << disk->chunk_shift;
+}
+
+/* Bytes of chunk CHUNK: the last chunk of the disk may be short. */
+static inline u32 hcx_chunk_len(const struct hcx_disk *disk, u64 chunk)
+{
+	u64 start = chunk << disk->chunk_shift;
+
+	return min_t(u64, hcx_chunk_bytes(disk), disk->size - start);
+}
+
+/**
+ * struct hcx_disk_conf - what disk-new asks for
+ * @name: the disk's name
+ * @ifindex: its interconnect device, already checked
+ * @role: source or target
+ * @backing: path of the backing block device
+ * @chunk_bytes: tracking granularity
+ * @streams: parallel TCP streams of a sync
+ */
+struct hcx_disk_conf {
+	const char *name;
+	int ifindex;
+	enum hcxrepl_disk_role role;
+	const char *backing;
+	u32 chunk_bytes;
+	u8 streams;
+};
+
+int hcx_disk_init(void);
+void hcx_disk_uninit(void);
+int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
+		 struct netlink_ext_ack *extack);
+int hcx_disk_del(struct net *net, const char *name,
+		 struct netlink_ext_ack *extack);
+struct hcx_disk *hcx_disk_get(struct net *net, const char *name);
+struct hcx_disk *hcx_disk_get_nth(struct net *net, unsigned long n,
+				  unsigned long *gen);
+void hcx_disk_put(struct hcx_disk *disk);
+bool hcx_disk_name_valid(const char *name);
+int hcx_disk_action(struct hcx_disk *disk, u8 action,
+		    enum hcxrepl_sync_kind kind, struct netlink_ext_ack *extack);
+void hcx_disk_set_gate(struct hcx_disk *disk, enum hcx_write_gate gate);
+void hcx_disk_drain(struct hcx_disk *disk);
+int hcx_disk_io(struct hcx_disk *disk, blk_opf_t opf, u64 pos, void *buf,
+		u32 len);
+
+static inline int hcx_disk_read(struct hcx_disk *disk, u64 chunk, void *buf,
+				u32 len)
+{
+	return hcx_disk_io(disk, REQ_OP_READ, chunk << disk->chunk_shift, buf,
+			   len);
+}
+
+#endif /* _HCX_DISK_H */

@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sync engine of a source disk.
+ *
+ * An operation (a sync, continuous replication, or a verify) runs as a set
+ * of streams, each a work item on hcx_channel_wq with its own channel to
+ * the target.  The streams share one cursor over the disk, so each chunk
+ * goes out on exactly one of them; each keeps up to HCX_STREAM_WINDOW
+ * records unacknowledged, and the target answers them in order.
+ *
+ * Passes:
+ *  - offer (checksum sync, verify): the hash of every chunk goes to the
+ *    target, which says whether its copy is the same; different chunks are
+ *    marked dirty (a verify counts them instead);
+ *  - send: every dirty chunk is cleared in the map, read and sent; it stays
+ *    clean only if the target acknowledges it as written to stable storage;
+ *    a write meanwhile dirties it again (disk.c), a lost connection puts it
+ *    back and the pass sweeps again;
+ *  - done: the operation ends once every record is answered; continuous
+ *    replication instead waits for writes and sweeps again.
+ *
+ * The map is trusted only for this instance's generation and only once a
+ * full sync started or a checksum pass ended: a delta sync the map cannot
+ * answer for (a new instance, or a target that does not hold this
+ * generation) becomes a checksum sync when the first stream connects.
+ *
+ * Locking: sync->lock guards the pass, cursor and counts of records in
+ * flight; streams take it for each pick and each answer.  The streams
+ * array is changed only under the disk's lock, by start and stop; stream
+ * work never takes the disk's lock, so stop can wait for it.  A stream
+ * that finishes only returns; the next start or stop frees it.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/sha2.h>
+#include <linux/netdevice.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "channel.h"
+#include "device.h"
+#include "disk.h"
+#include "netlink.h"
+#include "sync.h"
+
+/* Reconnects wait this long at first, then twice as long up to the cap. */
+#define HCX_BACKOFF_MIN_MS	200
+#define HCX_BACKOFF_MAX_MS	(30 * 1000)
+
+/**
+ * struct hcx_stream_job - a record sent and not yet answered
+ * @chunk: the chunk it is about
+ * @len: the chunk's bytes
+ * @type: HCX_REC_DATA or HCX_REC_OFFER
+ */
+struct hcx_stream_job {
+	u64 chunk;
+	u32 len;
+	u8 type;
+};
+
+/**
+ * struct hcx_stream - one connection of an operation
+ * @work: runs the stream, from connect to the operation's end
+ * @disk: the disk; the stream never outlives its operation
+ * @index: its number among the operation's streams
+ * @stop: set by hcx_sync_stop()
+ * @connected: the stream counts in the sync's connected streams
+ * @ch: its channel
+ * @buf: where records are built: a chunk's bytes start at PAGE_SIZE
+ * @ring: records in flight, oldest first
+ * @head: the oldest
+ * @count: how many
+ */
+struct hcx_stream {
+	struct work_struct work;
+	struct hcx_disk *disk;
+	unsigned int index;
+	bool stop;
+	bool connected;
+	struct hcx_channel ch;
+	u8 *buf;
+	struct hcx_stream_job ring[HCX_STREAM_WINDOW];
+	unsigned int head;
+	unsigned int count;
+};
+
+/* Something may have created work: a resume, an answer, a write. */
+static void hcx_sync_kick(struct hcx_sync *sync)
+{
+	atomic_inc(&sync->kicks);
+	wake_up_all(&sync->wait);
+}
+
+void hcx_sync_dirtied(struct hcx_sync *sync)
+{
+	if (wq_has_sleeper(&sync->wait))
+		hcx_sync_kick(sync);
+}
+
+/* Put a job back after its answer was lost. */
+static void hcx_sync_requeue(struct hcx_disk *disk,
+			     const struct hcx_stream_job *job)
+{
+	struct hcx_sync *sync = &disk->sync;
+
+	lockdep_assert_held(&sync->lock);
+	if (job->type == HCX_REC_DATA) {
+		hcx_bitmap_mark(&disk->map, job->chunk);
+		sync->requeued = true;
+	} else {
+		/* Room for every offer of every stream's window. */
+		WARN_ON_ONCE(!kfifo_put(&sync->redo, job->chunk));
+	}
+	sync->in_flight--;
+	sync->in_flight_bytes -= job->len;
+}
+
+/*
+ * The next job, or false when there is none now.  Under sync->lock.  An
+ * operation that has nothing left and nothing in flight ends here.
+ */
+static bool hcx_sync_pick(struct hcx_disk *disk, struct hcx_stream_job *job)
+{
+	struct hcx_sync *sync = &disk->sync;
+	u64 chunk;
+
+	lockdep_assert_held(&sync->lock);
+	if (sync->paused || !sync->decided)
+		return false;
+	if (kfifo_get(&sync->redo, &chunk)) {
+		job->type = HCX_REC_OFFER;
+		goto found;
+	}
+	for (;;) {
+		switch (sync->pass) {
+		case HCX_PASS_NONE:
+			return false;
+		case HCX_PASS_OFFER:
+			while (sync->cursor < disk->nr_chunks) {
+				chunk = sync->cursor++;
+				/* A verify skips what is being written. */
+				if (sync->verify &&
+				    hcx_bitmap_test(&disk->map, chunk)) {
+					atomic64_inc(&sync->verify_skipped);
+					continue;
+				}
+				job->type = HCX_REC_OFFER;
+				goto found;
+			}
+			/* Differences are marked by the answers: wait. */
+			if (sync->in_flight)
+				return false;
+			if (sync->verify) {
+				sync->pass = HCX_PASS_NONE;
+				return false;
+			}
+			sync->map_trusted = true;
+			sync->pass = HCX_PASS_SEND;
+			sync->cursor = 0;
+			sync->requeued = false;
+			break;
+		case HCX_PASS_SEND:
+			for (;;) {
+				chunk = hcx_bitmap_next(&disk->map, sync->cursor);
+				if (chunk >= disk->nr_chunks)
+					break;
+				sync->cursor = chunk + 1;
+				if (hcx_bitmap_test_and_clear(&disk->map, chunk)) {
+					job->type = HCX_REC_DATA;
+					goto found;
+				}
+			}
+			sync->pass = HCX_PASS_DONE;
+			break;
+		case HCX_PASS_DONE:
+			if (sync->in_flight)
+				return false;
+			if (sync->requeued ||
+			    (sync->continuous && hcx_bitmap_dirty(&disk->map))) {
+				sync->pass = HCX_PASS_SEND;
+				sync->cursor = 0;
+				sync->requeued = false;
+				break;
+			}
+			if (!sync->continuous)
+				sync->pass = HCX_PASS_NONE;
+			return false;
+		}
+	}
+
+found:
+	job->chunk = chunk;
+	job->len = hcx_chunk_len(disk, chunk);
+	sync->in_flight++;
+	sync->in_flight_bytes += job->len;
+	return true;
+}
+
+static int hcx_stream_send_job(struct hcx_stream *st,
+			       const struct hcx_stream_job *job)
+{
+	struct hcx_disk *disk = st->disk;
+	u8 *bytes = st->buf + PAGE_SIZE;
+	struct hcx_rec_offer *offer;
+	struct hcx_rec_data *data;
+	int ret;
+
+	ret = hcx_disk_read(disk, job->chunk, bytes, job->len);
+	if (ret)
+		return ret;
+	if (job->type == HCX_REC_DATA) {
+		data = (struct hcx_rec_data *)(bytes - sizeof(*data));
+		memset(data, 0, sizeof(*data));
+		data->header.type = HCX_REC_DATA;
+		data->len = cpu_to_le32(job->len);
+		data->chunk = cpu_to_le64(job->chunk);
+		ret = hcx_channel_send(&st->ch, (u8 *)data,
+				       sizeof(*data) + job->len);
+		if (!ret)
+			atomic64_add(job->len, &disk->sync.logical_bytes);
+		return ret;
+	}
+	/* An offer is built in the first page, clear of the chunk. */
+	offer = (struct hcx_rec_offer *)(st->buf + HCX_REC_HEADROOM);
+	memset(offer, 0, sizeof(*offer));
+	offer->header.type = HCX_REC_OFFER;
+	offer->chunk = cpu_to_le64(job->chunk);
+	sha256(bytes, job->len, offer->hash);
+	return hcx_channel_send(&st->ch, (u8 *)offer, sizeof(*offer));
+}
+
+/* Fill the stream's window with what the operation has to send. */
+static int hcx_stream_fill(struct hcx_stream *st)
+{
+	struct hcx_sync *sync = &st->disk->sync;
+	struct hcx_stream_job *job;
+	bool picked;
+	int ret;
+
+	while (st->count < HCX_STREAM_WINDOW && !READ_ONCE(st->stop)) {
+		job = &st->ring[(st->head + st->count) % HCX_STREAM_WINDOW];
+		spin_lock(&sync->lock);
+		picked = hcx_sync_pick(st->disk, job);
+		spin_unlock(&sync->lock);
+		if (!picked)
+			return 0;
+		st->count++;
+		ret = hcx_stream_send_job(st, job);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Apply one answer to the oldest record in flight. */
+static int hcx_stream_answer(struct hcx_stream *st,
+			     const struct hcx_rec_ack *ack)
+{
+	struct hcx_stream_job *job = &st->ring[st->head];
+	struct hcx_disk *disk = st->disk;
+	struct hcx_sync *sync = &disk->sync;
+	bool data = job->type == HCX_REC_DATA;
+	int ret = 0;
+
+	if (!st->count || le64_to_cpu(ack->chunk) != job->chunk)
+		return -EPROTO;
+	switch (ack->status) {
+	case HCX_ACK_WRITTEN:
+		if (!data)
+			return -EPROTO;
+		atomic64_add(job->len, &sync->acked_bytes);
+		break;
+	case HCX_ACK_SAME:
+	case HCX_ACK_DIFFERENT:
+		if (data)
+			return -EPROTO;
+		if (ack->status == HCX_ACK_SAME)
+			break;
+		if (!sync->verify)
+			hcx_bitmap_mark(&disk->map, job->chunk);
+		else if (hcx_bitmap_test(&disk->map, job->chunk))
+			atomic64_inc(&sync->verify_skipped);
+		else
+			atomic64_inc(&sync->verify_mismatches);
+		break;
+	case HCX_ACK_FAILED:
+		/* Left in the ring: the stream's failure puts it back. */
+		return -EIO;
+	default:
+		return -EPROTO;
+	}
+	st->head = (st->head + 1) % HCX_STREAM_WINDOW;
+	st->count--;
+	spin_lock(&sync->lock);
+	sync->in_flight--;
+	sync->in_flight_bytes -= job->len;
+	if (!sync->in_flight)
+		hcx_sync_kick(sync);
+	spin_unlock(&sync->lock);
+	return ret;
+}
+
+static int hcx_stream_recv_acks(struct hcx_stream *st)
+{
+	struct hcx_rec_acks *acks;
+	size_t len;
+	u32 i, n;
+	int ret;
+
+	ret = hcx_channel_recv(&st->ch, (void **)&acks, &len);
+	if (ret)
+		return ret;
+	if (len < sizeof(*acks) || !hcx_header_is(&acks->header, HCX_REC_ACKS))
+		return -EPROTO;
+	n = le32_to_cpu(acks->count);
+	if (!n || n > HCX_ACKS_MAX || len != struct_size(acks, acks, n))
+		return -EPROTO;
+	for (i = 0; i < n; i++) {
+		ret = hcx_stream_answer(st, &acks->acks[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The operation is over: ended, stopped or failed. */
+static bool hcx_sync_over(struct hcx_sync *sync)
+{
+	return READ_ONCE(sync->pass) == HCX_PASS_NONE;
+}
+
+/*
+ * Exchange records until the operation ends (0) or the connection fails
+ * (a negative errno).
+ */
+static int hcx_stream_run(struct hcx_stream *st)
+{
+	struct hcx_sync *sync = &st->disk->sync;
+	int kicks, ret;
+
+	for (;;) {
+		kicks = atomic_read(&sync->kicks);
+		ret = hcx_stream_fill(st);
+		if (ret)
+			return ret;
+		if (READ_ONCE(st->stop))
+			return -ESHUTDOWN;
+		if (st->count) {
+			ret = hcx_stream_recv_acks(st);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (hcx_sync_over(sync))
+			return 0;
+		wait_event_timeout(sync->wait, READ_ONCE(st->stop) ||
+				   atomic_read(&sync->kicks) != kicks, HZ);
+	}
+}
+
+/* The operation cannot go on: end it for every stream. */
+static void hcx_sync_fail(struct hcx_sync *sync, int err)
+{
+	spin_lock(&sync->lock);
+	sync->last_error = err;
+	sync->pass = HCX_PASS_NONE;
+	spin_unlock(&sync->lock);
+	hcx_sync_kick(sync);
+}
+
+/* Settle the operation's kind from the first welcome. */
+static void hcx_sync_welcome(struct hcx_disk *disk,
+			     const struct hcx_rec_welcome *w)
+{
+	struct hcx_sync *sync = &disk->sync;
+
+	spin_lock(&sync->lock);
+	if (!sync->decided) {
+		if (sync->kind == HCXREPL_SYNC_KIND_DELTA &&
+		    (!sync->map_trusted ||
+		     le64_to_cpu(w->gen_id) != disk->gen_id ||
+		     le64_to_cpu(w->gen_seq) != disk->gen_seq)) {
+			sync->kind = HCXREPL_SYNC_KIND_CHECKSUM;
+			sync->map_trusted = false;
+			sync->pass = HCX_PASS_OFFER;
+			sync->cursor = 0;
+		}
+		sync->decided = true;
+	}
+	spin_unlock(&sync->lock);
+	hcx_sync_kick(sync);
+}
+
+/* Say which disk and generation this stream is about; read the answer. */
+static int hcx_stream_hello(struct hcx_stream *st)
+{
+	struct hcx_disk *disk = st->disk;
+	struct hcx_rec_welcome *w;
+	struct hcx_rec_hello *hello;
+	size_t len;
+	int ret;
+
+	hello = (struct hcx_rec_hello *)(st->buf + HCX_REC_HEADROOM);
+	memset(hello, 0, sizeof(*hello));
+	hello->header.type = HCX_REC_HELLO;
+	hello->stream = cpu_to_le16(st->index);
+	hello->streams = cpu_to_le16(disk->sync.nr_streams);
+	hello->chunk_bytes = cpu_to_le32(hcx_chunk_bytes(disk));
+	hello->size = cpu_to_le64(disk->size);
+	hello->gen_id = cpu_to_le64(disk->gen_id);
+	hello->gen_seq = cpu_to_le64(disk->gen_seq);
+	strscpy(hello->name, disk->name, sizeof(hello->name));
+	ret = hcx_channel_send(&st->ch, (u8 *)hello, sizeof(*hello)) ?:
+	      hcx_channel_recv(&st->ch, (void **)&w, &len);
+	if (ret)
+		return ret;
+	if (len != sizeof(*w) || !hcx_header_is(&w->header, HCX_REC_WELCOME))
+		return -EPROTO;
+	/* The target's refusals are the operator's to fix: no retry. */
+	switch (le32_to_cpu(w->status)) {
+	case HCX_WELCOME_OK:
+		break;
+	case ENOENT:
+	case EROFS:
+	case ENOSPC:
+	case EBUSY:
+		return -(int)le32_to_cpu(w->status);
+	default:
+		return -EPROTO;
+	}
+	hcx_sync_welcome(disk, w);
+	return 0;
+}
+
+static int hcx_stream_connect(struct hcx_stream *st)
+{
+	struct hcx_disk *disk = st->disk;
+	struct net_device *dev;
+	int ret;
+
+	dev = dev_get_by_index(read_pnet(&disk->net), disk->ifindex);
+	if (!dev)
+		return -ENODEV;
+	ret = hcx_is_device(dev) ? hcx_channel_connect(&st->ch, dev) : -ENODEV;
+	dev_put(dev);
+	if (ret)
+		return ret;
+	ret = hcx_channel_reserve(&st->ch, sizeof(struct hcx_rec_data) +
+				  hcx_chunk_bytes(disk)) ?:
+	      hcx_stream_hello(st);
+	if (ret)
+		hcx_channel_close(&st->ch);
+	return ret;
+}
+
+/* Put back what the lost connection never answered. */
+static void hcx_stream_requeue_all(struct hcx_stream *st)
+{
+	struct hcx_sync *sync = &st->disk->sync;
+
+	spin_lock(&sync->lock);
+	for (; st->count; st->count--) {
+		hcx_sync_requeue(st->disk, &st->ring[st->head]);
+		st->head = (st->head + 1) % HCX_STREAM_WINDOW;
+	}
+	spin_unlock(&sync->lock);
+	hcx_sync_kick(sync);
+}
+
+static void hcx_stream_set_connected(struct hcx_stream *st, bool connected)
+{
+	struct hcx_sync *sync = &st->disk->sync;
+
+	spin_lock(&sync->lock);
+	sync->connected += connected ? 1 : -1;
+	st->connected = connected;
+	spin_unlock(&sync->lock);
+}
+
+static bool hcx_error_is_final(int err)
+{
+	return err == -ENOENT || err == -EROFS || err == -ENOSPC ||
+	       err == -EBUSY || err == -EIO;
+}
+
+static void hcx_stream_work(struct work_struct *work)
+{
+	struct hcx_stream *st = container_of(work, struct hcx_stream, work);
+	struct hcx_sync *sync = &st->disk->sync;
+	unsigned int backoff = HCX_BACKOFF_MIN_MS;
+	int ret;
+
+	while (!READ_ONCE(st->stop) && !hcx_sync_over(sync)) {
+		ret = hcx_stream_connect(st);
+		if (!ret) {
+			hcx_stream_set_connected(st, true);
+			backoff = HCX_BACKOFF_MIN_MS;
+			ret = hcx_stream_run(st);
+			hcx_stream_requeue_all(st);
+			hcx_stream_set_connected(st, false);
+			hcx_channel_close(&st->ch);
+			if (!ret)
+				break;
+			if (!READ_ONCE(st->stop))
+				atomic64_inc(&sync->reconnects);
+		}
+		if (READ_ONCE(st->stop))
+			break;
+		if (hcx_error_is_final(ret)) {
+			hcx_sync_fail(sync, ret);
+			break;
+		}
+		net_dbg_ratelimited("disk %s stream %u: %d, retrying in %u ms\n",
+				    st->disk->name, st->index, ret, backoff);
+		/* With jitter, so that streams and disks do not reconnect in step. */
+		wait_event_timeout(sync->wait, READ_ONCE(st->stop),
+				   msecs_to_jiffies(backoff / 2 +
+						    get_random_u32_below(backoff)));
+		backoff = min(backoff * 2, HCX_BACKOFF_MAX_MS);
+	}
+}
+
+static void hcx_sync_tick(struct work_struct *work)
+{
+	struct hcx_sync *sync = container_of(to_delayed_work(work),
+					     struct hcx_sync, tick);
+	struct hcx_disk *disk = container_of(sync, struct hcx_disk, sync);
+	u64 acked = atomic64_read(&sync->acked_bytes);
+	bool over = hcx_sync_over(sync);
+
+	WRITE_ONCE(sync->throughput_bps,
+		   over ? 0 : (acked - sync->tick_bytes) * 8);
+	sync->tick_bytes = acked;
+	hcx_nl_disk_notify(disk);
+	if (!over)
+		queue_delayed_work(hcx_wq, &sync->tick, HZ);
+}
+
+void hcx_sync_init(struct hcx_sync *sync, u8 streams)
+{
+	spin_lock_init(&sync->lock);
+	INIT_KFIFO(sync->redo);
+	init_waitqueue_head(&sync->wait);
+	INIT_DELAYED_WORK(&sync->tick, hcx_sync_tick);
+	sync->nr_streams = streams;
+}
+
+/* Wait for the streams of the last operation and free them. */
+static void hcx_sync_reap(struct hcx_disk *disk)
+{
+	struct hcx_sync *sync = &disk->sync;
+	struct hcx_stream *st;
+	int i;
+
+	lockdep_assert_held(&disk->lock);
+	for (i = 0; i < HCX_STREAMS_MAX; i++) {
+		st = sync->streams[i];
+		if (!st)
+			continue;
+		flush_work(&st->work);
+		hcx_channel_close(&st->ch);
+		kvfree(st->buf);
+		kfree(st);
+		sync->streams[i] = NULL;
+	}
+	cancel_delayed_work_sync(&sync->tick);
+}
+
+bool hcx_sync_running(struct hcx_disk *disk)
+{
+	return !hcx_sync_over(&disk->sync);
+}
+
+/**
+ * hcx_sync_start - start an operation on a source disk
+ * @disk: the disk, whose lock is held
+ * @kind: full, delta or checksum
+ * @continuous: replicate continuously (delta, then every write)
+ * @verify: compare hashes only
+ *
+ * Return: 0, -EBUSY while another operation runs, or -ENOMEM.
+ */
+int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
+		   bool continuous, bool verify)
+{
+	struct hcx_sync *sync = &disk->sync;
+	struct hcx_stream *st;
+	int i;
+
+	lockdep_assert_held(&disk->lock);
+	if (hcx_sync_running(disk))
+		return -EBUSY;
+	hcx_sync_reap(disk);
+	for (i = 0; i < sync->nr_streams; i++) {
+		st = kzalloc(sizeof(*st), GFP_KERNEL);
+		if (st)
+			st->buf = kvmalloc(PAGE_SIZE + hcx_chunk_bytes(disk) +
+					   HCX_REC_TAILROOM, GFP_KERNEL);
+		if (!st || !st->buf) {
+			kfree(st);
+			hcx_sync_reap(disk);
+			return -ENOMEM;
+		}
+		INIT_WORK(&st->work, hcx_stream_work);
+		st->disk = disk;
+		st->index = i;
+		hcx_channel_init(&st->ch);
+		st->ch.wire_bytes = &sync->wire_bytes;
+		sync->streams[i] = st;
+	}
+
+	spin_lock(&sync->lock);
+	sync->kind = kind;
+	sync->continuous = continuous;
+	sync->verify = verify;
+	sync->paused = false;
+	sync->decided = false;
+	sync->requeued = false;
+	sync->cursor = 0;
+	sync->last_error = 0;
+	kfifo_reset(&sync->redo);
+	if (kind == HCXREPL_SYNC_KIND_FULL) {
+		hcx_bitmap_mark_range(&disk->map, 0, disk->nr_chunks - 1);
+		sync->map_trusted = true;
+	}
+	sync->pass = kind == HCXREPL_SYNC_KIND_CHECKSUM || verify ?
+		     HCX_PASS_OFFER : HCX_PASS_SEND;
+	spin_unlock(&sync->lock);
+	atomic64_set(&sync->verify_mismatches, 0);
+	atomic64_set(&sync->verify_skipped, 0);
+
+	for (i = 0; i < sync->nr_streams; i++)
+		queue_work(hcx_channel_wq, &sync->streams[i]->work);
+	sync->tick_bytes = atomic64_read(&sync->acked_bytes);
+	queue_delayed_work(hcx_wq, &sync->tick, HZ);
+	return 0;
+}
+
+/* End the running operation, if any, and wait for its streams. */
+void hcx_sync_stop(struct hcx_disk *disk)
+{
+	struct hcx_sync *sync = &disk->sync;
+	int i;
+
+	lockdep_assert_held(&disk->lock);
+	spin_lock(&sync->lock);
+	sync->pass = HCX_PASS_NONE;
+	spin_unlock(&sync->lock);
+	for (i = 0; i < HCX_STREAMS_MAX; i++) {
+		if (!sync->streams[i])
+			continue;
+		WRITE_ONCE(sync->streams[i]->stop, true);
+		hcx_channel_shutdown(&sync->streams[i]->ch);
+	}
+	hcx_sync_kick(sync);
+	hcx_sync_reap(disk);
+}
+
+void hcx_sync_pause(struct hcx_disk *disk, bool paused)
+{
+	struct hcx_sync *sync = &disk->sync;
+
+	spin_lock(&sync->lock);
+	sync->paused = paused;
+	spin_unlock(&sync->lock);
+	hcx_sync_kick(sync);
+}
+
+/* What the target lacks: dirty chunks and chunks in flight, in bytes. */
+u64 hcx_sync_lag_bytes(struct hcx_disk *disk)
+{
+	struct hcx_sync *sync = &disk->sync;
+	u64 lag;
+
+	spin_lock(&sync->lock);
+	if (!sync->map_trusted)
+		lag = disk->size;
+	else
+		lag = min(disk->size, (hcx_bitmap_dirty(&disk->map) <<
+				       disk->chunk_shift) +
+			  sync->in_flight_bytes);
+	spin_unlock(&sync->lock);
+	return lag;
+}
+
+/* The state a source disk shows. */
+enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk)
+{
+	struct hcx_sync *sync = &disk->sync;
+	enum hcxrepl_disk_state state;
+
+	spin_lock(&sync->lock);
+	if (sync->pass == HCX_PASS_NONE)
+		state = HCXREPL_DISK_STATE_IDLE;
+	else if (sync->paused)
+		state = HCXREPL_DISK_STATE_PAUSED;
+	else if (!sync->connected)
+		state = HCXREPL_DISK_STATE_CONNECTING;
+	else if (sync->verify)
+		state = HCXREPL_DISK_STATE_VERIFYING;
+	else if (sync->continuous && sync->pass == HCX_PASS_DONE)
+		state = HCXREPL_DISK_STATE_REPLICATING;
+	else
+		state = HCXREPL_DISK_STATE_SYNCING;
+	spin_unlock(&sync->lock);
+	return state;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sync engine of a source disk: which chunks go to the target, over
+ * how many streams, and what the target acknowledged.
+ */
+#ifndef _HCX_SYNC_H
+#define _HCX_SYNC_H
+
+#include <linux/atomic.h>
+#include <linux/kfifo.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/hcxrepl.h>
+
+struct hcx_disk;
+struct hcx_stream;
+
+/* Records a stream has sent and not had acknowledged, at most. */
+#define HCX_STREAM_WINDOW	32
+#define HCX_STREAMS_MAX		16
+#define HCX_STREAMS_DEFAULT	4
+
+/* The passes of an operation. */
+enum hcx_sync_pass {
+	HCX_PASS_NONE,		/* no operation */
+	HCX_PASS_OFFER,		/* hashes of every chunk, compared there */
+	HCX_PASS_SEND,		/* dirty chunks, sent */
+	HCX_PASS_DONE,		/* nothing left: wait for acks, or writes */
+};
+
+/**
+ * struct hcx_sync - the replication engine of a source disk
+ * @lock: guards everything down to @last_error
+ * @pass: the current pass
+ * @kind: the sync asked for; delta becomes checksum when the map cannot be
+ *	trusted
+ * @continuous: keep sending what writes dirty, until turned off
+ * @verify: the offer pass only counts differences and moves nothing
+ * @paused: no new records until resumed
+ * @decided: the first welcome of this operation settled its kind
+ * @map_trusted: every chunk that may differ at the target is dirty; set by
+ *	a full sync's start and a checksum pass's end, for this instance's
+ *	generation
+ * @requeued: a failure put chunks back behind the cursor: sweep again
+ * @cursor: the next chunk of the pass
+ * @connected: streams connected to the target
+ * @in_flight: records sent and not acknowledged, all streams
+ * @in_flight_bytes: their chunks' bytes
+ * @redo: offers that a lost connection never got an answer to
+ * @last_error: why the last operation stopped, 0 when it finished
+ * @nr_streams: how many streams an operation uses
+ * @streams: the streams of the running operation; under the disk's lock
+ * @kicks: bumped whenever work may have appeared
+ * @wait: streams wait here for work, a resume, or the end
+ * @tick: once a second while an operation runs: throughput, events
+ * @acked_bytes: chunk bytes the target acknowledged as written
+ * @wire_bytes: bytes this side sent on the channel's sockets
+ * @logical_bytes: chunk bytes sent
+ * @verify_mismatches: chunks a verify found different
+ * @verify_skipped: chunks a verify skipped because they were written
+ * @reconnects: connections lost and opened again
+ * @tick_bytes: @acked_bytes at the last tick
+ * @throughput_bps: acknowledged bytes per second over the last tick
+ */
+struct hcx_sync {
+	spinlock_t lock; /* the pass and its cursor */
+	enum hcx_sync_pass pass;
+	enum hcxrepl_sync_kind kind;
+	bool continuous;
+	bool verify;
+	bool paused;
+	bool decided;
+	bool map_trusted;
+	bool requeued;
+	u64 cursor;
+	unsigned int connected;
+	unsigned int in_flight;
+	u64 in_flight_bytes;
+	DECLARE_KFIFO(redo, u64, HCX_STREAM_WINDOW * HCX_STREAMS_MAX);
+	int last_error;
+
+	u8 nr_streams;
+	struct hcx_stream *streams[HCX_STREAMS_MAX];
+	atomic_t kicks;
+	wait_queue_head_t wait;
+	struct delayed_work tick;
+
+	atomic64_t acked_bytes;
+	atomic64_t wire_bytes;
+	atomic64_t logical_bytes;
+	atomic64_t verify_mismatches;
+	atomic64_t verify_skipped;
+	atomic64_t reconnects;
+	u64 tick_bytes;
+	u64 throughput_bps;
+};
+
+void hcx_sync_init(struct hcx_sync *sync, u8 streams);
+int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
+		   bool continuous, bool verify);
+void hcx_sync_stop(struct hcx_disk *disk);
+void hcx_sync_pause(struct hcx_disk *disk, bool paused);
+bool hcx_sync_running(struct hcx_disk *disk);
+u64 hcx_sync_lag_bytes(struct hcx_disk *disk);
+enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk);
+void hcx_sync_dirtied(struct hcx_sync *sync);
+
+#endif /* _HCX_SYNC_H */

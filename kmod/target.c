@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The target side of replication.
+ *
+ * While a device is up it listens on TCP on its listen port, beside its
+ * UDP sockets (socket.c opens and closes both).  Each accepted connection
+ * becomes a work item on hcx_channel_wq that runs the responder's
+ * handshake, reads the hello naming a disk, and then serves records: a
+ * data record is written to the backing device, an offer is compared with
+ * the hash of the target's own copy.  Answers go back in order, batched;
+ * before answers that report writes, the backing device is flushed, so
+ * "written" always means on stable storage.
+ *
+ * At most HCX_TARGET_HANDSHAKES connections of a device may be in their
+ * handshake at once, each for at most the channel's handshake timeout: a
+ * stranger costs a socket for a few seconds, and no public-key work unless
+ * its initiation carries a valid mac1.
+ *
+ * Locking: hcx_target_lock guards the list of connections and each one's
+ * device and disk pointers; no other lock is taken under it.  A connection
+ * holds a reference on its device only during the handshake and hello,
+ * and one on its disk after the hello.  Closing a listener ends the
+ * handshakes of its device, and deleting or promoting a disk ends its
+ * connections (hcx_target_disconnect), so that the device can go and the
+ * backing device be released.  A connection that
+ * ends by itself frees itself, unless a stopper claimed it first; then the
+ * stopper frees it after waiting for its work.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/algapi.h>
+#include <crypto/sha2.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <linux/net.h>
+#include <linux/netdevice.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "channel.h"
+#include "device.h"
+#include "disk.h"
+#include "target.h"
+
+#define HCX_TARGET_HANDSHAKES	16
+#define HCX_TARGET_BACKLOG	16
+
+/**
+ * struct hcx_listener - a device's TCP listening socket
+ * @sock: the socket
+ * @dev: the device; the listener is closed before the device goes
+ * @work: accepts what the socket has queued
+ * @data_ready: the socket's callback before ours
+ */
+struct hcx_listener {
+	struct socket *sock;
+	struct net_device *dev;
+	struct work_struct work;
+	void (*data_ready)(struct sock *sk);
+};
+
+/**
+ * struct hcx_target_conn - a connection from the peer's source
+ * @list: in hcx_target_conns
+ * @work: serves the connection, from handshake to close
+ * @dev: the device, during the handshake and hello; NULL after
+ * @dev_tracker: tracks that reference
+ * @disk: the disk it writes, after the hello; NULL before
+ * @claimed: a stopper took it off the list and will free it
+ * @sock: the accepted socket, until the channel owns it
+ * @ch: the channel
+ * @chunk_shift: the source's chunk size, which positions its chunks
+ * @source_size: the source disk's size
+ * @acks: where answers are gathered, with the room a record needs around
+ * @nacks: answers gathered and not sent yet
+ * @flush: some of them report writes: flush before sending them
+ */
+struct hcx_target_conn {
+	struct list_head list;
+	struct work_struct work;
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	struct hcx_disk *disk;
+	bool claimed;
+	struct socket *sock;
+	struct hcx_channel ch;
+	unsigned int chunk_shift;
+	u64 source_size;
+	struct hcx_rec_acks *acks;
+	u32 nacks;
+	bool flush;
+};
+
+static DEFINE_MUTEX(hcx_target_lock);
+static LIST_HEAD(hcx_target_conns);
+
+#define HCX_ACKS_BYTES	(HCX_REC_HEADROOM + sizeof(struct hcx_rec_acks) + \
+			 HCX_ACKS_MAX * sizeof(struct hcx_rec_ack) + \
+			 HCX_REC_TAILROOM)
+
+static void hcx_target_conn_free(struct hcx_target_conn *conn)
+{
+	hcx_channel_close(&conn->ch);
+	if (conn->sock)
+		sock_release(conn->sock);
+	if (conn->dev)
+		netdev_put(conn->dev, &conn->dev_tracker);
+	if (conn->disk)
+		hcx_disk_put(conn->disk);
+	kfree((u8 *)conn->acks - HCX_REC_HEADROOM);
+	kfree(conn);
+}
+
+/*
+ * Send the answers gathered, after a flush when they report writes.  The
+ * record is sealed in place: it is built anew each time.
+ */
+static int hcx_target_send_acks(struct hcx_target_conn *conn)
+{
+	struct hcx_rec_acks *acks = conn->acks;
+	u32 i, n = conn->nacks;
+
+	if (!n)
+		return 0;
+	if (conn->flush && blkdev_issue_flush(conn->disk->backing.bdev))
+		for (i = 0; i < n; i++)
+			if (acks->acks[i].status == HCX_ACK_WRITTEN)
+				acks->acks[i].status = HCX_ACK_FAILED;
+	conn->flush = false;
+	conn->nacks = 0;
+	memset(acks, 0, sizeof(*acks));
+	acks->header.type = HCX_REC_ACKS;
+	acks->count = cpu_to_le32(n);
+	return hcx_channel_send(&conn->ch, (u8 *)acks,
+				struct_size(acks, acks, n));
+}
+
+static void hcx_target_answer(struct hcx_target_conn *conn, u64 chunk,
+			      u8 status)
+{
+	struct hcx_rec_ack *ack = &conn->acks->acks[conn->nacks++];
+
+	memset(ack, 0, sizeof(*ack));
+	ack->chunk = cpu_to_le64(chunk);
+	ack->status = status;
+	if (status == HCX_ACK_WRITTEN)
+		conn->flush = true;
+}
+
+/*
+ * Where chunk CHUNK of LEN bytes lies on the target, or -EPROTO when the
+ * source sent a chunk it does not have.
+ */
+static s64 hcx_target_pos(struct hcx_target_conn *conn, u64 chunk, u32 len)
+{
+	u64 pos;
+
+	if (chunk > (conn->source_size - 1) >> conn->chunk_shift)
+		return -EPROTO;
+	pos = chunk << conn->chunk_shift;
+	if (len != min_t(u64, 1ULL << conn->chunk_shift,
+			 conn->source_size - pos))
+		return -EPROTO;
+	return pos;
+}
+
+static int hcx_target_data(struct hcx_target_conn *conn,
+			   struct hcx_rec_data *rec, size_t len)
+{
+	u32 bytes = le32_to_cpu(rec->len);
+	u64 chunk = le64_to_cpu(rec->chunk);
+	s64 pos;
+
+	if (len < sizeof(*rec) || len - sizeof(*rec) != bytes)
+		return -EPROTO;
+	pos = hcx_target_pos(conn, chunk, bytes);
+	if (pos < 0)
+		return pos;
+	if (hcx_disk_io(conn->disk, REQ_OP_WRITE, pos, rec->bytes, bytes)) {
+		hcx_target_answer(conn, chunk, HCX_ACK_FAILED);
+		return 0;
+	}
+	atomic64_add(bytes, &conn->disk->sync.acked_bytes);
+	hcx_target_answer(conn, chunk, HCX_ACK_WRITTEN);
+	return 0;
+}
+
+static int hcx_target_offer(struct hcx_target_conn *conn,
+			    struct hcx_rec_offer *rec, size_t len)
+{
+	u64 chunk = le64_to_cpu(rec->chunk);
+	u8 hash[HCX_HASH_LEN];
+	void *bytes;
+	s64 pos;
+	u32 n;
+	u8 status;
+
+	if (len != sizeof(*rec))
+		return -EPROTO;
+	n = min_t(u64, 1ULL << conn->chunk_shift,
+		  conn->source_size - (chunk << conn->chunk_shift));
+	pos = hcx_target_pos(conn, chunk, n);
+	if (pos < 0)
+		return pos;
+	/* The record is opened in the channel's buffer: read beside it. */
+	bytes = kvmalloc(n, GFP_KERNEL);
+	if (!bytes)
+		return -ENOMEM;
+	if (hcx_disk_io(conn->disk, REQ_OP_READ, pos, bytes, n)) {
+		status = HCX_ACK_FAILED;
+	} else {
+		sha256(bytes, n, hash);
+		status = crypto_memneq(hash, rec->hash, HCX_HASH_LEN) ?
+			 HCX_ACK_DIFFERENT : HCX_ACK_SAME;
+	}
+	kvfree(bytes);
+	hcx_target_answer(conn, chunk, status);
+	return 0;
+}
+
+/* Serve records until the connection ends. */
+static int hcx_target_serve(struct hcx_target_conn *conn)
+{
+	struct hcx_msg_header *hdr;
+	size_t len;
+	int ret;
+
+	for (;;) {
+		ret = hcx_channel_recv(&conn->ch, (void **)&hdr, &len);
+		if (ret)
+			return ret;
+		if (!hcx_header_is(hdr, hdr->type))
+			return -EPROTO;
+		switch (hdr->type) {
+		case HCX_REC_DATA:
+			ret = hcx_target_data(conn, (void *)hdr, len);
+			break;
+		case HCX_REC_OFFER:
+			ret = hcx_target_offer(conn, (void *)hdr, len);
+			break;
+		default:
+			ret = -EPROTO;
+		}
+		if (ret)
+			return ret;
+		/* Answer in batches, and whenever the source waits. */
+		if (conn->nacks == HCX_ACKS_MAX ||
+		    !hcx_channel_pending(&conn->ch)) {
+			ret = hcx_target_send_acks(conn);
+			if (ret)
+				return ret;
+		}
+	}
+}
+
+/* Check a hello against the disk it names. */
+static int hcx_target_check(struct hcx_disk *disk,
+			    const struct hcx_rec_hello *hello)
+{
+	if (!disk)
+		return -ENOENT;
+	if (READ_ONCE(disk->role) != HCXREPL_DISK_ROLE_TARGET ||
+	    READ_ONCE(disk->deleting))
+		return -EROFS;
+	if (disk->size < le64_to_cpu(hello->size))
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * Read the hello, attach the disk it names, and welcome the source with
+ * the generation this target held until now; it holds the source's from
+ * now on, and is no longer consistent.
+ */
+static int hcx_target_hello(struct hcx_target_conn *conn)
+{
+	struct hcx_rec_welcome *w;
+	struct hcx_rec_hello *hello;
+	struct hcx_disk *disk;
+	u32 chunk_bytes;
+	char name[HCXREPL_DISK_NAME_MAX];
+	int err;
+	size_t len;
+	int ret;
+
+	ret = hcx_channel_recv(&conn->ch, (void **)&hello, &len);
+	if (ret)
+		return ret;
+	chunk_bytes = le32_to_cpu(hello->chunk_bytes);
+	if (len != sizeof(*hello) || !hcx_header_is(&hello->header, HCX_REC_HELLO) ||
+	    !is_power_of_2(chunk_bytes) || chunk_bytes < HCX_CHUNK_MIN ||
+	    chunk_bytes > HCX_CHUNK_MAX || !le64_to_cpu(hello->size) ||
+	    strnlen(hello->name, sizeof(hello->name)) == sizeof(hello->name))
+		return -EPROTO;
+	conn->chunk_shift = ilog2(chunk_bytes);
+	conn->source_size = le64_to_cpu(hello->size);
+	strscpy(name, hello->name, sizeof(name));
+
+	disk = hcx_disk_get(dev_net(conn->dev), name);
+	mutex_lock(&hcx_target_lock);
+	err = hcx_target_check(disk, hello);
+	if (!err) {
+		conn->disk = disk;
+		disk = NULL;
+	}
+	mutex_unlock(&hcx_target_lock);
+	if (disk)
+		hcx_disk_put(disk);
+
+	w = (struct hcx_rec_welcome *)conn->acks;
+	memset(w, 0, sizeof(*w));
+	w->header.type = HCX_REC_WELCOME;
+	if (!err) {
+		/* A promotion may have come between: check again. */
+		disk = conn->disk;
+		mutex_lock(&disk->lock);
+		if (disk->role != HCXREPL_DISK_ROLE_TARGET) {
+			err = -EROFS;
+		} else {
+			w->size = cpu_to_le64(disk->size);
+			w->gen_id = cpu_to_le64(disk->gen_id);
+			w->gen_seq = cpu_to_le64(disk->gen_seq);
+			disk->gen_id = le64_to_cpu(hello->gen_id);
+			disk->gen_seq = le64_to_cpu(hello->gen_seq);
+			disk->consistent = false;
+		}
+		mutex_unlock(&disk->lock);
+	}
+	/* The wire carries the errno as a positive number. */
+	w->status = cpu_to_le32(-err);
+	ret = hcx_channel_send(&conn->ch, (u8 *)w, sizeof(*w));
+	if (ret)
+		return ret;
+	if (err)
+		return err;
+	conn->ch.wire_bytes = &conn->disk->sync.wire_bytes;
+	return hcx_channel_reserve(&conn->ch, sizeof(struct hcx_rec_data) +
+				   chunk_bytes);
+}
+
+static void hcx_target_conn_work(struct work_struct *work)
+{
+	struct hcx_target_conn *conn = container_of(work, struct hcx_target_conn,
+						    work);
+	struct socket *sock = conn->sock;
+	int ret;
+
+	conn->sock = NULL;
+	ret = hcx_channel_accept(&conn->ch, conn->dev, sock) ?:
+	      hcx_target_hello(conn);
+	mutex_lock(&hcx_target_lock);
+	netdev_put(conn->dev, &conn->dev_tracker);
+	conn->dev = NULL;
+	mutex_unlock(&hcx_target_lock);
+	if (!ret)
+		ret = hcx_target_serve(conn);
+	if (ret != -ECONNRESET && ret != -ESHUTDOWN)
+		net_dbg_ratelimited("replication connection closed: %d\n",
+				    ret);
+	hcx_channel_close(&conn->ch);
+
+	mutex_lock(&hcx_target_lock);
+	if (conn->claimed) {
+		mutex_unlock(&hcx_target_lock);
+		return;
+	}
+	list_del(&conn->list);
+	mutex_unlock(&hcx_target_lock);
+	hcx_target_conn_free(conn);
+}
+
+static unsigned int hcx_target_handshakes(struct net_device *dev)
+{
+	struct hcx_target_conn *conn;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&hcx_target_lock);
+	list_for_each_entry(conn, &hcx_target_conns, list)
+		n += conn->dev == dev;
+	return n;
+}
+
+static void hcx_target_accepted(struct net_device *dev, struct socket *sock)
+{
+	struct hcx_target_conn *conn;
+	u8 *acks;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	acks = kzalloc(HCX_ACKS_BYTES, GFP_KERNEL);
+	if (!conn || !acks)
+		goto drop;
+	INIT_WORK(&conn->work, hcx_target_conn_work);
+	hcx_channel_init(&conn->ch);
+	conn->acks = (struct hcx_rec_acks *)(acks + HCX_REC_HEADROOM);
+	conn->sock = sock;
+	mutex_lock(&hcx_target_lock);
+	if (hcx_target_handshakes(dev) >= HCX_TARGET_HANDSHAKES) {
+		mutex_unlock(&hcx_target_lock);
+		goto drop;
+	}
+	conn->dev = dev;
+	netdev_hold(dev, &conn->dev_tracker, GFP_KERNEL);
+	list_add(&conn->list, &hcx_target_conns);
+	queue_work(hcx_channel_wq, &conn->work);
+	mutex_unlock(&hcx_target_lock);
+	return;
+
+drop:
+	net_dbg_ratelimited("%s: replication connection refused\n",
+			    dev->name);
+	sock_release(sock);
+	kfree(acks);
+	kfree(conn);
+}
+
+static void hcx_listener_work(struct work_struct *work)
+{
+	struct hcx_listener *l = container_of(work, struct hcx_listener, work);
+	struct socket *sock;
+
+	while (!kernel_accept(l->sock, &sock, O_NONBLOCK)) {
+		/* A child inherits the listener's callback: give it back hers. */
+		write_lock_bh(&sock->sk->sk_callback_lock);
+		sock->sk->sk_user_data = NULL;
+		sock->sk->sk_data_ready = l->data_ready;
+		write_unlock_bh(&sock->sk->sk_callback_lock);
+		hcx_target_accepted(l->dev, sock);
+	}
+}
+
+static void hcx_listener_data_ready(struct sock *sk)
+{
+	struct hcx_listener *l;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	l = sk->sk_user_data;
+	if (l && sk->sk_state == TCP_LISTEN)
+		queue_work(hcx_wq, &l->work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * hcx_target_listen - listen for replication connections
+ * @dev: the device
+ * @family: AF_INET or AF_INET6
+ * @port: the device's listen port
+ * @listener: the listener, on success
+ *
+ * Return: 0, or a negative errno (-EADDRINUSE when the TCP port is taken).
+ */
+int hcx_target_listen(struct net_device *dev, int family, u16 port,
+		      struct hcx_listener **listener)
+{
+	union hcx_endpoint any = { };
+	struct hcx_listener *l;
+	struct socket *sock;
+	int ret, len;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	ret = sock_create_kern(dev_net(dev), family, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (ret)
+		goto err_free;
+	sock_set_reuseaddr(sock->sk);
+	if (family == AF_INET6) {
+		ip6_sock_set_v6only(sock->sk);
+		any.addr6.sin6_family = AF_INET6;
+		any.addr6.sin6_port = htons(port);
+		len = sizeof(any.addr6);
+	} else {
+		any.addr4.sin_family = AF_INET;
+		any.addr4.sin_port = htons(port);
+		len = sizeof(any.addr4);
+	}
+	ret = kernel_bind(sock, &any.addr, len) ?:
+	      kernel_listen(sock, HCX_TARGET_BACKLOG);
+	if (ret)
+		goto err_sock;
+
+	l->sock = sock;
+	l->dev = dev;
+	INIT_WORK(&l->work, hcx_listener_work);
+	write_lock_bh(&sock->sk->sk_callback_lock);
+	sock->sk->sk_user_data = l;
+	l->data_ready = sock->sk->sk_data_ready;
+	sock->sk->sk_data_ready = hcx_listener_data_ready;
+	write_unlock_bh(&sock->sk->sk_callback_lock);
+	*listener = l;
+	return 0;
+
+err_sock:
+	sock_release(sock);
+err_free:
+	kfree(l);
+	return ret;
+}
+
+/* Stop the connections that MATCH, and wait for them. */
+static void hcx_target_stop(bool (*match)(struct hcx_target_conn *conn,
+					  const void *arg), const void *arg)
+{
+	struct hcx_target_conn *conn, *tmp;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&hcx_target_lock);
+	list_for_each_entry_safe(conn, tmp, &hcx_target_conns, list) {
+		if (!match(conn, arg))
+			continue;
+		conn->claimed = true;
+		list_move(&conn->list, &doomed);
+		hcx_channel_shutdown(&conn->ch);
+	}
+	mutex_unlock(&hcx_target_lock);
+	list_for_each_entry_safe(conn, tmp, &doomed, list) {
+		flush_work(&conn->work);
+		hcx_target_conn_free(conn);
+	}
+}
+
+static bool hcx_target_of_dev(struct hcx_target_conn *conn, const void *dev)
+{
+	return conn->dev == dev;
+}
+
+/* Close a listener, and end the handshakes of its device. */
+void hcx_target_unlisten(struct hcx_listener *l)
+{
+	struct sock *sk = l->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = l->data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	cancel_work_sync(&l->work);
+	sock_release(l->sock);
+	hcx_target_stop(hcx_target_of_dev, l->dev);
+	kfree(l);
+}
+
+static bool hcx_target_of_disk(struct hcx_target_conn *conn,
+			       const void *disk)
+{
+	return conn->disk == disk;
+}
+
+/* End the connections that write DISK; its role changes or it goes. */
+void hcx_target_disconnect(struct hcx_disk *disk)
+{
+	hcx_target_stop(hcx_target_of_disk, disk);
+}
+
+unsigned int hcx_target_connections(struct hcx_disk *disk)
+{
+	struct hcx_target_conn *conn;
+	unsigned int n = 0;
+
+	mutex_lock(&hcx_target_lock);
+	list_for_each_entry(conn, &hcx_target_conns, list)
+		n += conn->disk == disk;
+	mutex_unlock(&hcx_target_lock);
+	return n;
+}
+
+static bool hcx_target_any(struct hcx_target_conn *conn, const void *arg)
+{
+	return true;
+}
+
+/* Devices and disks are gone: this only waits for the last ones. */
+void hcx_target_uninit(void)
+{
+	hcx_target_stop(hcx_target_any, NULL);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The target side of replication: the TCP listeners of a device and the
+ * connections they accept.
+ */
+#ifndef _HCX_TARGET_H
+#define _HCX_TARGET_H
+
+#include <linux/types.h>
+
+struct hcx_disk;
+struct hcx_listener;
+struct net_device;
+
+int hcx_target_listen(struct net_device *dev, int family, u16 port,
+		      struct hcx_listener **listener);
+void hcx_target_unlisten(struct hcx_listener *listener);
+void hcx_target_disconnect(struct hcx_disk *disk);
+unsigned int hcx_target_connections(struct hcx_disk *disk);
+void hcx_target_uninit(void);
+
+#endif /* _HCX_TARGET_H */

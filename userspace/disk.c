@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Disk commands of the CLI: add, del, show, set, the actions, and monitor.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/genetlink.h>
+#include <linux/hcxrepl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disk.h"
+#include "genl.h"
+#include "json.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const role_names[] = {
+	[HCXREPL_DISK_ROLE_SOURCE] = "source",
+	[HCXREPL_DISK_ROLE_TARGET] = "target",
+};
+
+static const char *const state_names[] = {
+	[HCXREPL_DISK_STATE_IDLE] = "idle",
+	[HCXREPL_DISK_STATE_CONNECTING] = "connecting",
+	[HCXREPL_DISK_STATE_SYNCING] = "syncing",
+	[HCXREPL_DISK_STATE_REPLICATING] = "replicating",
+	[HCXREPL_DISK_STATE_PAUSED] = "paused",
+	[HCXREPL_DISK_STATE_VERIFYING] = "verifying",
+	[HCXREPL_DISK_STATE_SWITCHOVER] = "switchover",
+};
+
+static const char *const kind_names[] = {
+	[HCXREPL_SYNC_KIND_FULL] = "full",
+	[HCXREPL_SYNC_KIND_DELTA] = "delta",
+	[HCXREPL_SYNC_KIND_CHECKSUM] = "checksum",
+};
+
+static const struct {
+	unsigned int attr;
+	const char *key;
+} disk_counters[] = {
+	{ HCXREPL_A_DISK_STATS_LOGICAL_BYTES, "logical_bytes" },
+	{ HCXREPL_A_DISK_STATS_WIRE_BYTES, "wire_bytes" },
+	{ HCXREPL_A_DISK_STATS_VERIFY_MISMATCHES, "verify_mismatches" },
+	{ HCXREPL_A_DISK_STATS_VERIFY_SKIPPED, "verify_skipped" },
+	{ HCXREPL_A_DISK_STATS_RECONNECTS, "reconnects" },
+};
+
+static const char *name_of(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "unknown";
+}
+
+/* Index of WORD in NAMES, or -1. */
+static int lookup(const char *const *names, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], word))
+			return i;
+	return -1;
+}
+
+/* A disk reply's attributes, checked. */
+struct disk_reply {
+	const struct nlattr *a[HCXREPL_A_DISK_MAX + 1];
+	const struct nlattr *stats[HCXREPL_A_DISK_STATS_MAX + 1];
+	const char *name;
+	const char *device;
+	const char *backing;
+	char ifname[IF_NAMESIZE];
+};
+
+static int parse_disk(const struct nlmsghdr *nlh, struct disk_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (hcx_attr_parse(nlh, r->a, HCXREPL_A_DISK_MAX) < 0 ||
+	    hcx_attr_parse_nested(r->a[HCXREPL_A_DISK_STATS], r->stats,
+				  HCXREPL_A_DISK_STATS_MAX) < 0)
+		return -1;
+	r->name = hcx_attr_str(r->a[HCXREPL_A_DISK_NAME]);
+	r->device = hcx_attr_str(r->a[HCXREPL_A_DISK_DEVICE]) ?: "";
+	r->backing = hcx_attr_str(r->a[HCXREPL_A_DISK_BACKING]) ?: "";
+	if (!r->name)
+		return -1;
+	if (!if_indextoname(hcx_attr_u32(r->a[HCXREPL_A_DISK_IFINDEX]),
+			    r->ifname))
+		snprintf(r->ifname, sizeof(r->ifname), "%u",
+			 hcx_attr_u32(r->a[HCXREPL_A_DISK_IFINDEX]));
+	return 0;
+}
+
+static uint64_t disk_u64(const struct disk_reply *r, unsigned int attr)
+{
+	return hcx_attr_u64(r->a[attr]);
+}
+
+static void print_disk_json(const struct disk_reply *r, bool stats)
+{
+	size_t i;
+
+	json_object_start(NULL);
+	json_string("name", r->name);
+	json_string("role", name_of(role_names, ARRAY_SIZE(role_names),
+				    hcx_attr_u8(r->a[HCXREPL_A_DISK_ROLE])));
+	json_string("state", name_of(state_names, ARRAY_SIZE(state_names),
+				     hcx_attr_u8(r->a[HCXREPL_A_DISK_STATE])));
+	json_bool("consistent", hcx_attr_u8(r->a[HCXREPL_A_DISK_CONSISTENT]));
+	json_string("device", r->device);
+	json_string("backing", r->backing);
+	json_string("interconnect", r->ifname);
+	json_u64("chunk_bytes", hcx_attr_u32(r->a[HCXREPL_A_DISK_CHUNK_BYTES]));
+	json_u64("streams", hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]));
+	json_u64("total_bytes", disk_u64(r, HCXREPL_A_DISK_TOTAL_BYTES));
+	json_u64("dirty_bytes", disk_u64(r, HCXREPL_A_DISK_DIRTY_BYTES));
+	json_u64("synced_bytes", disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES));
+	json_u64("throughput_bps", disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS));
+	json_u64("lag_bytes", disk_u64(r, HCXREPL_A_DISK_LAG_BYTES));
+	json_u64("generation_id", disk_u64(r, HCXREPL_A_DISK_GENERATION_ID));
+	json_u64("generation_counter",
+		 disk_u64(r, HCXREPL_A_DISK_GENERATION_COUNTER));
+	if (stats && r->a[HCXREPL_A_DISK_STATS]) {
+		json_object_start("stats");
+		for (i = 0; i < ARRAY_SIZE(disk_counters); i++)
+			json_u64(disk_counters[i].key,
+				 hcx_attr_u64(r->stats[disk_counters[i].attr]));
+		json_object_end();
+	}
+	json_object_end();
+}
+
+/* BYTES in the largest binary unit that keeps a digit before the point. */
+static const char *human_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u < ARRAY_SIZE(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+static double percent_synced(const struct disk_reply *r)
+{
+	uint64_t total = disk_u64(r, HCXREPL_A_DISK_TOTAL_BYTES);
+
+	return total ? 100.0 * disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES) / total :
+		       100.0;
+}
+
+static void print_disk_text(const struct disk_reply *r, bool stats)
+{
+	char a[32], b[32], c[32];
+	size_t i;
+
+	printf("disk: %s\n", r->name);
+	printf("  role: %s%s\n",
+	       name_of(role_names, ARRAY_SIZE(role_names),
+		       hcx_attr_u8(r->a[HCXREPL_A_DISK_ROLE])),
+	       hcx_attr_u8(r->a[HCXREPL_A_DISK_CONSISTENT]) ? ", consistent" : "");
+	printf("  state: %s\n", name_of(state_names, ARRAY_SIZE(state_names),
+					hcx_attr_u8(r->a[HCXREPL_A_DISK_STATE])));
+	printf("  device: %s\n", r->device);
+	printf("  backing: %s\n", r->backing);
+	printf("  interconnect: %s\n", r->ifname);
+	printf("  chunk: %s, %u streams\n",
+	       human_bytes(a, sizeof(a),
+			   hcx_attr_u32(r->a[HCXREPL_A_DISK_CHUNK_BYTES])),
+	       hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]));
+	printf("  synced: %.1f%% (%s of %s), lag %s, %.1f Mbit/s\n",
+	       percent_synced(r),
+	       human_bytes(a, sizeof(a), disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES)),
+	       human_bytes(b, sizeof(b), disk_u64(r, HCXREPL_A_DISK_TOTAL_BYTES)),
+	       human_bytes(c, sizeof(c), disk_u64(r, HCXREPL_A_DISK_LAG_BYTES)),
+	       disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS) / 1e6);
+	printf("  dirty: %s\n",
+	       human_bytes(a, sizeof(a), disk_u64(r, HCXREPL_A_DISK_DIRTY_BYTES)));
+	if (!stats)
+		return;
+	printf("  generation: %016" PRIx64 ":%" PRIu64 "\n",
+	       disk_u64(r, HCXREPL_A_DISK_GENERATION_ID),
+	       disk_u64(r, HCXREPL_A_DISK_GENERATION_COUNTER));
+	for (i = 0; i < ARRAY_SIZE(disk_counters); i++)
+		printf("  %s: %" PRIu64 "\n", disk_counters[i].key,
+		       hcx_attr_u64(r->stats[disk_counters[i].attr]));
+}
+
+struct show_state {
+	const struct hcx_options *opt;
+	unsigned int count;
+};
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show_state *s = data;
+	struct disk_reply r;
+
+	if (parse_disk(nlh, &r) < 0)
+		return MNL_CB_ERROR;
+	if (s->opt->json) {
+		print_disk_json(&r, true);
+	} else {
+		if (s->count)
+			putchar('\n');
+		print_disk_text(&r, s->opt->stats);
+	}
+	s->count++;
+	return MNL_CB_OK;
+}
+
+static bool name_ok(const char *name, const char *what)
+{
+	if (strlen(name) >= HCXREPL_DISK_NAME_MAX || !*name) {
+		fprintf(stderr, "hcxrepl: disk %s: '%s' is not a disk name\n",
+			what, name);
+		return false;
+	}
+	return true;
+}
+
+static int disk_show(int argc, char **argv, const struct hcx_options *opt)
+{
+	struct show_state s = { opt, 0 };
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (argc > 2) {
+		fprintf(stderr, "hcxrepl: disk show: unexpected argument '%s'\n",
+			argv[2]);
+		return 1;
+	}
+	if (name && !name_ok(name, "show"))
+		return 1;
+	return hcx_genl_show(&(struct hcx_show){
+				.cmd = HCXREPL_CMD_DISK_GET,
+				.attr = HCXREPL_A_DISK_NAME,
+				.name = name,
+				.json = opt->json,
+				.what = "disk show",
+				.objects = "disks",
+			     }, show_cb, &s);
+}
+
+/* Send a request built by the caller; print the kernel's reason on error. */
+static int disk_request(struct hcx_genl *g, struct nlmsghdr *nlh,
+			const char *what, const char *name)
+{
+	int ret = hcx_genl_talk(g, nlh, NULL, NULL);
+
+	if (ret)
+		fprintf(stderr, "hcxrepl: disk %s %s: %s\n", what, name,
+			hcx_genl_strerror(g, ret));
+	hcx_genl_close(g);
+	return ret ? 1 : 0;
+}
+
+/* A size: a number of bytes, or with a K, M or G suffix (KiB, MiB, GiB). */
+static bool parse_size(const char *text, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || *text == '-')
+		return false;
+	if (!strcmp(end, "K") || !strcmp(end, "KiB") || !strcmp(end, "k"))
+		v <<= 10;
+	else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
+		v <<= 20;
+	else if (!strcmp(end, "G") || !strcmp(end, "GiB"))
+		v <<= 30;
+	else if (*end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_streams(const char *text, uint8_t *out, const char *what)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (*end || end == text || v < 1 || v > 16) {
+		fprintf(stderr, "hcxrepl: disk %s: streams must be 1 to 16, not '%s'\n",
+			what, text);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static int disk_add(int argc, char **argv)
+{
+	const char *name, *dev = NULL, *backing = NULL;
+	uint64_t chunk = 0;
+	uint8_t streams = 0;
+	int role = -1, i;
+	unsigned int ifindex;
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+
+	if (argc < 2) {
+		fprintf(stderr, "hcxrepl: disk add: which disk? (disk add NAME dev DEV backing PATH role source|target)\n");
+		return 1;
+	}
+	name = argv[1];
+	if (!name_ok(name, "add"))
+		return 1;
+	for (i = 2; i < argc; i += 2) {
+		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!val) {
+			fprintf(stderr, "hcxrepl: disk add: '%s' needs a value\n", key);
+			return 1;
+		}
+		if (!strcmp(key, "dev")) {
+			dev = val;
+		} else if (!strcmp(key, "backing")) {
+			backing = val;
+		} else if (!strcmp(key, "role")) {
+			role = lookup(role_names, ARRAY_SIZE(role_names), val);
+			if (role < 0) {
+				fprintf(stderr, "hcxrepl: disk add: role must be source or target, not '%s'\n",
+					val);
+				return 1;
+			}
+		} else if (!strcmp(key, "chunk")) {
+			if (!parse_size(val, &chunk) || chunk > UINT32_MAX) {
+				fprintf(stderr, "hcxrepl: disk add: '%s' is not a chunk size (say 64K)\n",
+					val);
+				return 1;
+			}
+		} else if (!strcmp(key, "streams")) {
+			if (!parse_streams(val, &streams, "add"))
+				return 1;
+		} else {
+			fprintf(stderr, "hcxrepl: disk add: unknown argument '%s'\n", key);
+			return 1;
+		}
+	}
+	if (!dev || !backing || role < 0) {
+		fprintf(stderr, "hcxrepl: disk add: %s is missing\n",
+			!dev ? "dev DEV" : !backing ? "backing PATH" :
+			"role source|target");
+		return 1;
+	}
+	ifindex = if_nametoindex(dev);
+	if (!ifindex) {
+		fprintf(stderr, "hcxrepl: disk add: no device '%s'\n", dev);
+		return 1;
+	}
+	if (hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_NEW, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
+	mnl_attr_put_u32(nlh, HCXREPL_A_DISK_IFINDEX, ifindex);
+	mnl_attr_put_u8(nlh, HCXREPL_A_DISK_ROLE, role);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_BACKING, backing);
+	if (chunk)
+		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_CHUNK_BYTES, chunk);
+	if (streams)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
+	return disk_request(&g, nlh, "add", name);
+}
+
+static int disk_set(int argc, char **argv)
+{
+	uint8_t streams = 0;
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "hcxrepl: disk set: which disk?\n");
+		return 1;
+	}
+	if (!name_ok(argv[1], "set"))
+		return 1;
+	for (i = 2; i < argc; i += 2) {
+		if (!strcmp(argv[i], "streams") && i + 1 < argc) {
+			if (!parse_streams(argv[i + 1], &streams, "set"))
+				return 1;
+		} else {
+			fprintf(stderr, "hcxrepl: disk set: unknown argument '%s'\n",
+				argv[i]);
+			return 1;
+		}
+	}
+	if (hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_SET, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, argv[1]);
+	if (streams)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
+	return disk_request(&g, nlh, "set", argv[1]);
+}
+
+static int disk_del(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+
+	if (argc != 2) {
+		fprintf(stderr, "hcxrepl: disk del: %s\n",
+			argc < 2 ? "which disk?" : "too many arguments");
+		return 1;
+	}
+	if (!name_ok(argv[1], "del") || hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_DEL, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, argv[1]);
+	return disk_request(&g, nlh, "del", argv[1]);
+}
+
+/*
+ * A switchover time: "@SECONDS" since the epoch, "+N" seconds from now
+ * (with an s, m or h suffix), or "HH:MM[:SS]" today, or tomorrow once
+ * that has passed.
+ */
+static bool parse_time(const char *text, uint64_t *out)
+{
+	time_t now = time(NULL);
+	unsigned int h, m, s = 0;
+	struct tm tm;
+	long long v;
+	char *end;
+	int n;
+
+	if (*text == '@' || *text == '+') {
+		errno = 0;
+		v = strtoll(text + 1, &end, 10);
+		if (errno || end == text + 1 || v < 0)
+			return false;
+		if (*text == '+') {
+			if (!strcmp(end, "m"))
+				v *= 60;
+			else if (!strcmp(end, "h"))
+				v *= 3600;
+			else if (*end && strcmp(end, "s"))
+				return false;
+			v += now;
+		} else if (*end) {
+			return false;
+		}
+		*out = v;
+		return true;
+	}
+	n = 0;
+	if (sscanf(text, "%2u:%2u:%2u%n", &h, &m, &s, &n) != 3) {
+		s = 0;
+		n = 0;
+		if (sscanf(text, "%2u:%2u%n", &h, &m, &n) != 2)
+			return false;
+	}
+	if (!n || text[n] || h > 23 || m > 59 || s > 59)
+		return false;
+	localtime_r(&now, &tm);
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = s;
+	*out = mktime(&tm);
+	if ((time_t)*out <= now)
+		*out += 24 * 3600;
+	return true;
+}
+
+static const struct {
+	const char *verb;
+	uint8_t action;
+} simple_actions[] = {
+	{ "verify", HCXREPL_DISK_ACTION_VERIFY },
+	{ "promote", HCXREPL_DISK_ACTION_PROMOTE },
+	{ "demote", HCXREPL_DISK_ACTION_DEMOTE },
+	{ "pause", HCXREPL_DISK_ACTION_PAUSE },
+	{ "resume", HCXREPL_DISK_ACTION_RESUME },
+};
+
+/* sync, replicate, switchover and the simple actions. */
+static int disk_action(int argc, char **argv)
+{
+	const char *verb = argv[0], *name = argc > 1 ? argv[1] : NULL;
+	uint64_t when = 0;
+	bool verify = false;
+	int action = -1, kind = -1, i;
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+
+	if (!name) {
+		fprintf(stderr, "hcxrepl: disk %s: which disk?\n", verb);
+		return 1;
+	}
+	if (!name_ok(name, verb))
+		return 1;
+	if (!strcmp(verb, "sync")) {
+		if (argc != 3 ||
+		    (kind = lookup(kind_names, ARRAY_SIZE(kind_names), argv[2])) < 0) {
+			fprintf(stderr, "hcxrepl: disk sync: say full, delta or checksum\n");
+			return 1;
+		}
+		action = HCXREPL_DISK_ACTION_SYNC;
+	} else if (!strcmp(verb, "replicate")) {
+		if (argc != 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off"))) {
+			fprintf(stderr, "hcxrepl: disk replicate: say on or off\n");
+			return 1;
+		}
+		action = strcmp(argv[2], "on") ? HCXREPL_DISK_ACTION_REPLICATE_OFF :
+						 HCXREPL_DISK_ACTION_REPLICATE_ON;
+	} else if (!strcmp(verb, "switchover")) {
+		for (i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "verify")) {
+				verify = true;
+			} else if (!strcmp(argv[i], "at") && i + 1 < argc) {
+				if (!parse_time(argv[++i], &when)) {
+					fprintf(stderr, "hcxrepl: disk switchover: '%s' is not a time (HH:MM[:SS], +SECONDS or @EPOCH)\n",
+						argv[i]);
+					return 1;
+				}
+			} else {
+				fprintf(stderr, "hcxrepl: disk switchover: unknown argument '%s'\n",
+					argv[i]);
+				return 1;
+			}
+		}
+		action = HCXREPL_DISK_ACTION_SWITCHOVER;
+	} else {
+		for (i = 0; i < (int)ARRAY_SIZE(simple_actions); i++)
+			if (!strcmp(verb, simple_actions[i].verb))
+				action = simple_actions[i].action;
+		if (argc != 2) {
+			fprintf(stderr, "hcxrepl: disk %s: unexpected argument '%s'\n",
+				verb, argv[2]);
+			return 1;
+		}
+	}
+	if (hcx_genl_open(&g) < 0)
+		return 1;
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_ACTION, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
+	mnl_attr_put_u8(nlh, HCXREPL_A_DISK_ACTION, action);
+	if (kind >= 0)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_SYNC_KIND, kind);
+	if (when)
+		mnl_attr_put_u64(nlh, HCXREPL_A_DISK_SWITCHOVER_TIME, when);
+	if (verify)
+		mnl_attr_put(nlh, HCXREPL_A_DISK_VERIFY, 0, NULL);
+	return disk_request(&g, nlh, verb, name);
+}
+
+static bool is_action(const char *verb)
+{
+	size_t i;
+
+	if (!strcmp(verb, "sync") || !strcmp(verb, "replicate") ||
+	    !strcmp(verb, "switchover"))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(simple_actions); i++)
+		if (!strcmp(verb, simple_actions[i].verb))
+			return true;
+	return false;
+}
+
+int hcx_cmd_disk(int argc, char **argv, const struct hcx_options *opt)
+{
+	const char *verb = argc > 1 ? argv[1] : "show";
+
+	argc--;
+	argv++;
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return disk_show(argc ?: 1, argc ? argv : (char *[]){ "show" },
+				 opt);
+	if (!strcmp(verb, "add"))
+		return disk_add(argc, argv);
+	if (!strcmp(verb, "del"))
+		return disk_del(argc, argv);
+	if (!strcmp(verb, "set"))
+		return disk_set(argc, argv);
+	if (is_action(verb))
+		return disk_action(argc, argv);
+	fprintf(stderr, "hcxrepl: disk: unknown command '%s' (try 'hcxrepl help')\n",
+		verb);
+	return 1;
+}
