@@ -80,3 +80,11 @@ u64 hcx_bitmap_next(const struct hcx_bitmap *bm, u64 from)
 	return find_next_bit(bm->bits, bm->nbits, from);
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_next);
+
+/* Clear every bit: a new relationship starts from a known state. */
+void hcx_bitmap_clear_all(struct hcx_bitmap *bm)
+{
+	bitmap_zero(bm->bits, bm->nbits);
+	atomic64_set(&bm->dirty, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_clear_all);

@@ -27,6 +27,7 @@ void hcx_bitmap_free(struct hcx_bitmap *bm);
 u64 hcx_bitmap_mark_range(struct hcx_bitmap *bm, u64 first, u64 last);
 bool hcx_bitmap_mark(struct hcx_bitmap *bm, u64 bit);
 bool hcx_bitmap_test_and_clear(struct hcx_bitmap *bm, u64 bit);
+void hcx_bitmap_clear_all(struct hcx_bitmap *bm);
 u64 hcx_bitmap_next(const struct hcx_bitmap *bm, u64 from);
 
 static inline u64 hcx_bitmap_dirty(const struct hcx_bitmap *bm)

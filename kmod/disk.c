@@ -244,22 +244,22 @@ int hcx_disk_io(struct hcx_disk *disk, blk_opf_t opf, u64 pos, void *buf,
 /**
  * hcx_disk_action - carry out an operator's action on a disk
  * @disk: the disk, whose lock is held
- * @action: what to do
- * @kind: the kind of a sync
+ * @req: what to do
  * @extack: why it is refused
  *
  * The rules are those of Documentation/hcxrepl/states.rst.
  *
  * Return: 0, or a negative errno with an extack message.
  */
-int hcx_disk_action(struct hcx_disk *disk, u8 action,
-		    enum hcxrepl_sync_kind kind, struct netlink_ext_ack *extack)
+int hcx_disk_action(struct hcx_disk *disk, const struct hcx_disk_request *req,
+		    struct netlink_ext_ack *extack)
 {
 	bool source = disk->role == HCXREPL_DISK_ROLE_SOURCE;
+	enum hcxrepl_sync_kind kind = req->kind;
 	int ret;
 
 	lockdep_assert_held(&disk->lock);
-	switch (action) {
+	switch (req->action) {
 	case HCXREPL_DISK_ACTION_SYNC:
 	case HCXREPL_DISK_ACTION_REPLICATE_ON:
 	case HCXREPL_DISK_ACTION_VERIFY:
@@ -271,11 +271,11 @@ int hcx_disk_action(struct hcx_disk *disk, u8 action,
 			NL_SET_ERR_MSG(extack, "Another operation runs on this disk");
 			return -EBUSY;
 		}
-		if (action != HCXREPL_DISK_ACTION_SYNC)
+		if (req->action != HCXREPL_DISK_ACTION_SYNC)
 			kind = HCXREPL_SYNC_KIND_DELTA;
 		ret = hcx_sync_start(disk, kind,
-				     action == HCXREPL_DISK_ACTION_REPLICATE_ON,
-				     action == HCXREPL_DISK_ACTION_VERIFY);
+				     req->action == HCXREPL_DISK_ACTION_REPLICATE_ON,
+				     req->action == HCXREPL_DISK_ACTION_VERIFY);
 		if (ret)
 			NL_SET_ERR_MSG(extack, "Cannot start the operation");
 		return ret;
@@ -293,17 +293,37 @@ int hcx_disk_action(struct hcx_disk *disk, u8 action,
 			NL_SET_ERR_MSG(extack, "No operation runs on this disk");
 			return -EINVAL;
 		}
-		hcx_sync_pause(disk, action == HCXREPL_DISK_ACTION_PAUSE);
+		hcx_sync_pause(disk, req->action == HCXREPL_DISK_ACTION_PAUSE);
 		return 0;
 	case HCXREPL_DISK_ACTION_SWITCHOVER:
+		return hcx_disk_schedule_switchover(disk, req->switchover_at,
+						    req->verify, extack);
 	case HCXREPL_DISK_ACTION_PROMOTE:
+		return hcx_disk_promote(disk, extack);
 	case HCXREPL_DISK_ACTION_DEMOTE:
-		NL_SET_ERR_MSG(extack, "Switchover, promote and demote are not implemented yet");
-		return -EOPNOTSUPP;
+		return hcx_disk_demote(disk, extack);
 	default:
 		NL_SET_ERR_MSG(extack, "Unknown action");
 		return -EINVAL;
 	}
+}
+
+/*
+ * Make the disk a ROLE: a source's tracking device takes writes, a
+ * target's refuses them.  Either way it holds a consistent copy now.
+ */
+void hcx_disk_become(struct hcx_disk *disk, enum hcxrepl_disk_role role)
+{
+	bool source = role == HCXREPL_DISK_ROLE_SOURCE;
+
+	lockdep_assert_held(&disk->lock);
+	WRITE_ONCE(disk->role, role);
+	WRITE_ONCE(disk->consistent, true);
+	set_disk_ro(disk->gd, !source);
+	/* What readers cached while replication wrote underneath is stale. */
+	if (source)
+		invalidate_bdev(disk->gd->part0);
+	hcx_disk_set_gate(disk, source ? HCX_WRITES_PASS : HCX_WRITES_REFUSE);
 }
 
 static void hcx_disk_free(struct kref *ref)
@@ -463,6 +483,7 @@ int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
 	bio_list_init(&disk->held);
 	init_waitqueue_head(&disk->drained);
 	hcx_sync_init(&disk->sync, conf->streams);
+	hcx_disk_init_switchover(disk);
 
 	ret = -ENOMEM;
 	disk->backing_path = kstrdup(conf->backing, GFP_KERNEL);
@@ -527,6 +548,7 @@ static bool hcx_disk_close_doors(struct hcx_disk *disk, bool force)
 /* Tear down an unlisted disk and drop the registry's reference. */
 static void hcx_disk_destroy(struct hcx_disk *disk)
 {
+	cancel_delayed_work_sync(&disk->switchover_work);
 	mutex_lock(&disk->lock);
 	hcx_sync_stop(disk);
 	mutex_unlock(&disk->lock);

@@ -59,6 +59,10 @@ enum hcx_write_gate {
  * @deleting: the disk is being deleted: no new openers, no new work
  * @gen_id: generation of this side's change map: random per instance
  * @gen_seq: the generation's counter, bumped at each promotion
+ * @switchover_at: when a scheduled switchover runs, seconds since the
+ *	epoch; 0 for none
+ * @switchover_verify: the scheduled switchover verifies
+ * @switchover_work: runs it
  * @io_lock: guards the gate, the count of bios in flight and @held;
  *	taken in bio completion (irq)
  * @gate: what happens to new writes
@@ -88,6 +92,9 @@ struct hcx_disk {
 	bool deleting;
 	u64 gen_id;
 	u64 gen_seq;
+	u64 switchover_at;
+	bool switchover_verify;
+	struct delayed_work switchover_work;
 
 	spinlock_t io_lock; /* gate, bios in flight, held writes */
 	enum hcx_write_gate gate;
@@ -140,8 +147,30 @@ struct hcx_disk *hcx_disk_get_nth(struct net *net, unsigned long n,
 				  unsigned long *gen);
 void hcx_disk_put(struct hcx_disk *disk);
 bool hcx_disk_name_valid(const char *name);
-int hcx_disk_action(struct hcx_disk *disk, u8 action,
-		    enum hcxrepl_sync_kind kind, struct netlink_ext_ack *extack);
+/**
+ * struct hcx_disk_request - an action and its arguments
+ * @action: what to do
+ * @kind: the kind of a sync
+ * @switchover_at: when to switch over, 0 for now
+ * @verify: the switchover verifies
+ */
+struct hcx_disk_request {
+	u8 action;
+	enum hcxrepl_sync_kind kind;
+	u64 switchover_at;
+	bool verify;
+};
+
+int hcx_disk_action(struct hcx_disk *disk, const struct hcx_disk_request *req,
+		    struct netlink_ext_ack *extack);
+void hcx_disk_become(struct hcx_disk *disk, enum hcxrepl_disk_role role);
+int hcx_disk_switchover(struct hcx_disk *disk, bool verify,
+			struct netlink_ext_ack *extack);
+int hcx_disk_schedule_switchover(struct hcx_disk *disk, u64 at, bool verify,
+				 struct netlink_ext_ack *extack);
+void hcx_disk_init_switchover(struct hcx_disk *disk);
+int hcx_disk_promote(struct hcx_disk *disk, struct netlink_ext_ack *extack);
+int hcx_disk_demote(struct hcx_disk *disk, struct netlink_ext_ack *extack);
 void hcx_disk_set_gate(struct hcx_disk *disk, enum hcx_write_gate gate);
 void hcx_disk_drain(struct hcx_disk *disk);
 int hcx_disk_io(struct hcx_disk *disk, blk_opf_t opf, u64 pos, void *buf,

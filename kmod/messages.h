@@ -115,6 +115,8 @@ enum hcx_record_type {
 	HCX_REC_DATA = 3,	/* source: a chunk's bytes */
 	HCX_REC_OFFER = 4,	/* source: a chunk's hash, to compare */
 	HCX_REC_ACKS = 5,	/* target: what became of records, in order */
+	HCX_REC_PROMOTE = 6,	/* source, switching over: take over */
+	HCX_REC_PROMOTED = 7,	/* target: the answer */
 };
 
 /* The length field of a record. */
@@ -185,6 +187,18 @@ static inline bool hcx_header_is(const struct hcx_msg_header *hdr, u8 type)
 	       !hdr->reserved[2];
 }
 
+struct hcx_rec_promote {
+	struct hcx_msg_header header;
+	__le32 reserved;
+	__le64 gen_id;
+	__le64 gen_seq;
+} __packed;
+
+struct hcx_rec_promoted {
+	struct hcx_msg_header header;
+	__le32 status;
+} __packed;
+
 static_assert(sizeof(struct hcx_msg_initiation) == 148);
 static_assert(sizeof(struct hcx_msg_response) == 92);
 static_assert(sizeof(struct hcx_msg_cookie) == 64);
@@ -195,5 +209,7 @@ static_assert(sizeof(struct hcx_rec_data) == 16);
 static_assert(sizeof(struct hcx_rec_offer) == 48);
 static_assert(sizeof(struct hcx_rec_ack) == 16);
 static_assert(sizeof(struct hcx_rec_acks) == 8);
+static_assert(sizeof(struct hcx_rec_promote) == 24);
+static_assert(sizeof(struct hcx_rec_promoted) == 8);
 
 #endif /* _HCX_MESSAGES_H */

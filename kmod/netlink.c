@@ -591,6 +591,11 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 			      READ_ONCE(disk->gen_id), HCXREPL_A_DISK_PAD) ||
 	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_GENERATION_COUNTER,
 			      READ_ONCE(disk->gen_seq), HCXREPL_A_DISK_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_SWITCHOVER_TIME,
+			      READ_ONCE(disk->switchover_at),
+			      HCXREPL_A_DISK_PAD) ||
+	    nla_put_u32(skb, HCXREPL_A_DISK_LAST_ERROR,
+			-READ_ONCE(disk->sync.last_error)) ||
 	    hcx_put_disk_stats(skb, disk)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -616,6 +621,24 @@ void hcx_nl_disk_notify(struct hcx_disk *disk)
 	}
 	genlmsg_multicast_netns(&hcx_genl_family, net, skb, 0,
 				HCXREPL_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+/* WAN optimization is the next issue's: refuse its options until then. */
+static int hcx_disk_wanopt_refused(struct genl_info *info)
+{
+	static const int attrs[] = {
+		HCXREPL_A_DISK_DEDUP, HCXREPL_A_DISK_COMPRESS,
+		HCXREPL_A_DISK_COMPRESS_LEVEL, HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++)
+		if (info->attrs[attrs[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[attrs[i]],
+					    "Deduplication and compression are not implemented yet");
+			return -EOPNOTSUPP;
+		}
+	return 0;
 }
 
 /* A reference to the disk that the request's name attribute names. */
@@ -649,6 +672,9 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ROLE) ||
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_BACKING))
 		return -EINVAL;
+	ret = hcx_disk_wanopt_refused(info);
+	if (ret)
+		return ret;
 	conf.name = nla_data(attrs[HCXREPL_A_DISK_NAME]);
 	if (!hcx_disk_name_valid(conf.name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HCXREPL_A_DISK_NAME],
@@ -754,9 +780,12 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
 	struct hcx_disk *disk;
-	int ret = 0;
+	int ret;
 	u8 n;
 
+	ret = hcx_disk_wanopt_refused(info);
+	if (ret)
+		return ret;
 	disk = hcx_disk_from_info(info);
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
@@ -784,17 +813,20 @@ int hcxrepl_nl_disk_action_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
 	struct netlink_ext_ack *extack = info->extack;
-	enum hcxrepl_sync_kind kind = HCXREPL_SYNC_KIND_DELTA;
+	struct hcx_disk_request req = { .kind = HCXREPL_SYNC_KIND_DELTA };
 	struct hcx_disk *disk;
-	u8 action;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ACTION))
 		return -EINVAL;
-	action = nla_get_u8(attrs[HCXREPL_A_DISK_ACTION]);
+	req.action = nla_get_u8(attrs[HCXREPL_A_DISK_ACTION]);
 	if (attrs[HCXREPL_A_DISK_SYNC_KIND])
-		kind = nla_get_u8(attrs[HCXREPL_A_DISK_SYNC_KIND]);
-	if (kind > HCXREPL_SYNC_KIND_CHECKSUM) {
+		req.kind = nla_get_u8(attrs[HCXREPL_A_DISK_SYNC_KIND]);
+	if (attrs[HCXREPL_A_DISK_SWITCHOVER_TIME])
+		req.switchover_at =
+			nla_get_u64(attrs[HCXREPL_A_DISK_SWITCHOVER_TIME]);
+	req.verify = nla_get_flag(attrs[HCXREPL_A_DISK_VERIFY]);
+	if (req.kind > HCXREPL_SYNC_KIND_CHECKSUM) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[HCXREPL_A_DISK_SYNC_KIND],
 				    "Unknown sync kind");
 		return -EINVAL;
@@ -804,7 +836,7 @@ int hcxrepl_nl_disk_action_doit(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(disk);
 
 	mutex_lock(&disk->lock);
-	ret = hcx_disk_action(disk, action, kind, extack);
+	ret = hcx_disk_action(disk, &req, extack);
 	mutex_unlock(&disk->lock);
 	if (!ret)
 		hcx_nl_disk_notify(disk);

@@ -44,6 +44,9 @@
 #include "netlink.h"
 #include "sync.h"
 
+/* A switchover's operation fails after this long with no stream connected. */
+#define HCX_SYNC_RUN_UNREACHABLE	(15 * HZ)
+
 /* Reconnects wait this long at first, then twice as long up to the cap. */
 #define HCX_BACKOFF_MIN_MS	200
 #define HCX_BACKOFF_MAX_MS	(30 * 1000)
@@ -66,7 +69,6 @@ struct hcx_stream_job {
  * @disk: the disk; the stream never outlives its operation
  * @index: its number among the operation's streams
  * @stop: set by hcx_sync_stop()
- * @connected: the stream counts in the sync's connected streams
  * @ch: its channel
  * @buf: where records are built: a chunk's bytes start at PAGE_SIZE
  * @ring: records in flight, oldest first
@@ -78,7 +80,6 @@ struct hcx_stream {
 	struct hcx_disk *disk;
 	unsigned int index;
 	bool stop;
-	bool connected;
 	struct hcx_channel ch;
 	u8 *buf;
 	struct hcx_stream_job ring[HCX_STREAM_WINDOW];
@@ -154,6 +155,7 @@ static bool hcx_sync_pick(struct hcx_disk *disk, struct hcx_stream_job *job)
 				return false;
 			if (sync->verify) {
 				sync->pass = HCX_PASS_NONE;
+				hcx_sync_kick(sync);
 				return false;
 			}
 			sync->map_trusted = true;
@@ -184,8 +186,10 @@ static bool hcx_sync_pick(struct hcx_disk *disk, struct hcx_stream_job *job)
 				sync->requeued = false;
 				break;
 			}
-			if (!sync->continuous)
+			if (!sync->continuous) {
 				sync->pass = HCX_PASS_NONE;
+				hcx_sync_kick(sync);
+			}
 			return false;
 		}
 	}
@@ -425,7 +429,6 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	case ENOENT:
 	case EROFS:
 	case ENOSPC:
-	case EBUSY:
 		return -(int)le32_to_cpu(w->status);
 	default:
 		return -EPROTO;
@@ -469,20 +472,17 @@ static void hcx_stream_requeue_all(struct hcx_stream *st)
 	hcx_sync_kick(sync);
 }
 
-static void hcx_stream_set_connected(struct hcx_stream *st, bool connected)
+static void hcx_sync_count_connected(struct hcx_sync *sync, int delta)
 {
-	struct hcx_sync *sync = &st->disk->sync;
-
 	spin_lock(&sync->lock);
-	sync->connected += connected ? 1 : -1;
-	st->connected = connected;
+	sync->connected += delta;
 	spin_unlock(&sync->lock);
 }
 
 static bool hcx_error_is_final(int err)
 {
 	return err == -ENOENT || err == -EROFS || err == -ENOSPC ||
-	       err == -EBUSY || err == -EIO;
+	       err == -EIO;
 }
 
 static void hcx_stream_work(struct work_struct *work)
@@ -495,11 +495,11 @@ static void hcx_stream_work(struct work_struct *work)
 	while (!READ_ONCE(st->stop) && !hcx_sync_over(sync)) {
 		ret = hcx_stream_connect(st);
 		if (!ret) {
-			hcx_stream_set_connected(st, true);
+			hcx_sync_count_connected(sync, 1);
 			backoff = HCX_BACKOFF_MIN_MS;
 			ret = hcx_stream_run(st);
 			hcx_stream_requeue_all(st);
-			hcx_stream_set_connected(st, false);
+			hcx_sync_count_connected(sync, -1);
 			hcx_channel_close(&st->ch);
 			if (!ret)
 				break;
@@ -547,6 +547,34 @@ void hcx_sync_init(struct hcx_sync *sync, u8 streams)
 	sync->nr_streams = streams;
 }
 
+static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
+					 unsigned int index)
+{
+	struct hcx_stream *st = kzalloc(sizeof(*st), GFP_KERNEL);
+
+	if (!st)
+		return NULL;
+	st->buf = kvmalloc(PAGE_SIZE + hcx_chunk_bytes(disk) +
+			   HCX_REC_TAILROOM, GFP_KERNEL);
+	if (!st->buf) {
+		kfree(st);
+		return NULL;
+	}
+	INIT_WORK(&st->work, hcx_stream_work);
+	st->disk = disk;
+	st->index = index;
+	hcx_channel_init(&st->ch);
+	st->ch.wire_bytes = &disk->sync.wire_bytes;
+	return st;
+}
+
+static void hcx_stream_free(struct hcx_stream *st)
+{
+	hcx_channel_close(&st->ch);
+	kvfree(st->buf);
+	kfree(st);
+}
+
 /* Wait for the streams of the last operation and free them. */
 static void hcx_sync_reap(struct hcx_disk *disk)
 {
@@ -560,9 +588,7 @@ static void hcx_sync_reap(struct hcx_disk *disk)
 		if (!st)
 			continue;
 		flush_work(&st->work);
-		hcx_channel_close(&st->ch);
-		kvfree(st->buf);
-		kfree(st);
+		hcx_stream_free(st);
 		sync->streams[i] = NULL;
 	}
 	cancel_delayed_work_sync(&sync->tick);
@@ -594,20 +620,11 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		return -EBUSY;
 	hcx_sync_reap(disk);
 	for (i = 0; i < sync->nr_streams; i++) {
-		st = kzalloc(sizeof(*st), GFP_KERNEL);
-		if (st)
-			st->buf = kvmalloc(PAGE_SIZE + hcx_chunk_bytes(disk) +
-					   HCX_REC_TAILROOM, GFP_KERNEL);
-		if (!st || !st->buf) {
-			kfree(st);
+		st = hcx_stream_new(disk, i);
+		if (!st) {
 			hcx_sync_reap(disk);
 			return -ENOMEM;
 		}
-		INIT_WORK(&st->work, hcx_stream_work);
-		st->disk = disk;
-		st->index = i;
-		hcx_channel_init(&st->ch);
-		st->ch.wire_bytes = &sync->wire_bytes;
 		sync->streams[i] = st;
 	}
 
@@ -692,8 +709,10 @@ enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk)
 	enum hcxrepl_disk_state state;
 
 	spin_lock(&sync->lock);
-	if (sync->pass == HCX_PASS_NONE)
+	if (sync->pass == HCX_PASS_NONE && !sync->switchover)
 		state = HCXREPL_DISK_STATE_IDLE;
+	else if (sync->switchover)
+		state = HCXREPL_DISK_STATE_SWITCHOVER;
 	else if (sync->paused)
 		state = HCXREPL_DISK_STATE_PAUSED;
 	else if (!sync->connected)
@@ -706,4 +725,97 @@ enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk)
 		state = HCXREPL_DISK_STATE_SYNCING;
 	spin_unlock(&sync->lock);
 	return state;
+}
+
+/* A switchover runs: say so in the state, whatever operation it runs. */
+void hcx_sync_set_switchover(struct hcx_disk *disk, bool on)
+{
+	spin_lock(&disk->sync.lock);
+	disk->sync.switchover = on;
+	spin_unlock(&disk->sync.lock);
+}
+
+/*
+ * Forget what the map says: from now on it tracks changes against a state
+ * the peer holds under this side's generation (TRUSTED), or nothing.
+ */
+void hcx_sync_reset_map(struct hcx_disk *disk, bool trusted)
+{
+	spin_lock(&disk->sync.lock);
+	hcx_bitmap_clear_all(&disk->map);
+	disk->sync.map_trusted = trusted;
+	spin_unlock(&disk->sync.lock);
+}
+
+/**
+ * hcx_sync_run - run an operation to its end
+ * @disk: the disk, whose lock is held
+ * @kind: the sync
+ * @verify: a verify instead
+ *
+ * For a switchover: it fails when no stream is connected for
+ * HCX_SYNC_RUN_UNREACHABLE, and otherwise waits as long as streams are
+ * connected.
+ *
+ * Return: 0, -EHOSTUNREACH, or why the operation failed.
+ */
+int hcx_sync_run(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
+		 bool verify)
+{
+	struct hcx_sync *sync = &disk->sync;
+	unsigned long alone = jiffies;
+	int ret;
+
+	ret = hcx_sync_start(disk, kind, false, verify);
+	if (ret)
+		return ret;
+	while (!wait_event_timeout(sync->wait, hcx_sync_over(sync), HZ)) {
+		if (READ_ONCE(sync->connected))
+			alone = jiffies;
+		else if (time_after(jiffies, alone + HCX_SYNC_RUN_UNREACHABLE))
+			break;
+	}
+	ret = hcx_sync_over(sync) ? READ_ONCE(sync->last_error) : -EHOSTUNREACH;
+	hcx_sync_stop(disk);
+	return ret;
+}
+
+/*
+ * Ask the target to take over, with the next generation, over a channel of
+ * its own.  The disk's lock is held and no operation runs.
+ *
+ * Return: 0 once the target answered that it took over; a negative errno
+ * when it refused or the connection failed, in which case it may or may
+ * not have taken over if the answer alone was lost (states.rst).
+ */
+int hcx_sync_promote_peer(struct hcx_disk *disk)
+{
+	struct hcx_rec_promoted *answer;
+	struct hcx_rec_promote *promote;
+	struct hcx_stream *st;
+	size_t len;
+	int ret;
+
+	lockdep_assert_held(&disk->lock);
+	st = hcx_stream_new(disk, 0);
+	if (!st)
+		return -ENOMEM;
+	ret = hcx_stream_connect(st);
+	if (ret)
+		goto out;
+	promote = (struct hcx_rec_promote *)(st->buf + HCX_REC_HEADROOM);
+	memset(promote, 0, sizeof(*promote));
+	promote->header.type = HCX_REC_PROMOTE;
+	promote->gen_id = cpu_to_le64(disk->gen_id);
+	promote->gen_seq = cpu_to_le64(disk->gen_seq + 1);
+	ret = hcx_channel_send(&st->ch, (u8 *)promote, sizeof(*promote)) ?:
+	      hcx_channel_recv(&st->ch, (void **)&answer, &len);
+	if (!ret && (len != sizeof(*answer) ||
+		     !hcx_header_is(&answer->header, HCX_REC_PROMOTED)))
+		ret = -EPROTO;
+	if (!ret)
+		ret = -(int)le32_to_cpu(answer->status);
+out:
+	hcx_stream_free(st);
+	return ret;
 }

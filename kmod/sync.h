@@ -44,6 +44,7 @@ enum hcx_sync_pass {
  *	a full sync's start and a checksum pass's end, for this instance's
  *	generation
  * @requeued: a failure put chunks back behind the cursor: sweep again
+ * @switchover: a switchover runs the operation; the state says so
  * @cursor: the next chunk of the pass
  * @connected: streams connected to the target
  * @in_flight: records sent and not acknowledged, all streams
@@ -74,6 +75,7 @@ struct hcx_sync {
 	bool decided;
 	bool map_trusted;
 	bool requeued;
+	bool switchover;
 	u64 cursor;
 	unsigned int connected;
 	unsigned int in_flight;
@@ -106,5 +108,10 @@ bool hcx_sync_running(struct hcx_disk *disk);
 u64 hcx_sync_lag_bytes(struct hcx_disk *disk);
 enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk);
 void hcx_sync_dirtied(struct hcx_sync *sync);
+int hcx_sync_run(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
+		 bool verify);
+int hcx_sync_promote_peer(struct hcx_disk *disk);
+void hcx_sync_reset_map(struct hcx_disk *disk, bool trusted);
+void hcx_sync_set_switchover(struct hcx_disk *disk, bool on);
 
 #endif /* _HCX_SYNC_H */

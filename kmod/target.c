@@ -43,6 +43,7 @@
 #include "channel.h"
 #include "device.h"
 #include "disk.h"
+#include "netlink.h"
 #include "target.h"
 
 #define HCX_TARGET_HANDSHAKES	16
@@ -176,6 +177,9 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 
 	if (len < sizeof(*rec) || len - sizeof(*rec) != bytes)
 		return -EPROTO;
+	/* Promoted meanwhile: the disk is no longer replication's to write. */
+	if (READ_ONCE(conn->disk->role) != HCXREPL_DISK_ROLE_TARGET)
+		return -EROFS;
 	pos = hcx_target_pos(conn, chunk, bytes);
 	if (pos < 0)
 		return pos;
@@ -221,6 +225,47 @@ static int hcx_target_offer(struct hcx_target_conn *conn,
 	return 0;
 }
 
+/*
+ * Take over at a switchover: the source sent everything, and it holds its
+ * writes until this answer.  The disk becomes a writable source whose
+ * change map starts empty, against the generation both sides now hold.
+ */
+static int hcx_target_promote(struct hcx_target_conn *conn,
+			      struct hcx_rec_promote *rec, size_t len)
+{
+	struct hcx_disk *disk = conn->disk;
+	struct hcx_rec_promoted *answer;
+	int err = 0, ret;
+
+	if (len != sizeof(*rec))
+		return -EPROTO;
+	ret = hcx_target_send_acks(conn);
+	if (ret)
+		return ret;
+	mutex_lock(&disk->lock);
+	if (disk->role != HCXREPL_DISK_ROLE_TARGET) {
+		err = -EROFS;
+	} else if (blkdev_issue_flush(disk->backing.bdev)) {
+		err = -EIO;
+	} else {
+		disk->gen_id = le64_to_cpu(rec->gen_id);
+		disk->gen_seq = le64_to_cpu(rec->gen_seq);
+		hcx_disk_become(disk, HCXREPL_DISK_ROLE_SOURCE);
+		hcx_sync_reset_map(disk, true);
+	}
+	mutex_unlock(&disk->lock);
+	if (!err)
+		hcx_nl_disk_notify(disk);
+
+	answer = (struct hcx_rec_promoted *)conn->acks;
+	memset(answer, 0, sizeof(*answer));
+	answer->header.type = HCX_REC_PROMOTED;
+	answer->status = cpu_to_le32(-err);
+	ret = hcx_channel_send(&conn->ch, (u8 *)answer, sizeof(*answer));
+	/* Nothing may follow: the connection's work is done. */
+	return ret ?: -ESHUTDOWN;
+}
+
 /* Serve records until the connection ends. */
 static int hcx_target_serve(struct hcx_target_conn *conn)
 {
@@ -240,6 +285,9 @@ static int hcx_target_serve(struct hcx_target_conn *conn)
 			break;
 		case HCX_REC_OFFER:
 			ret = hcx_target_offer(conn, (void *)hdr, len);
+			break;
+		case HCX_REC_PROMOTE:
+			ret = hcx_target_promote(conn, (void *)hdr, len);
 			break;
 		default:
 			ret = -EPROTO;

@@ -42,6 +42,16 @@ wait_idle() {
 	echo "# $2 at $1 still $(field "$1" "$2" state) after $3 s"
 	return 1
 }
+# wait_caught_up NS DISK SECONDS: continuous replication has no lag.
+wait_caught_up() {
+	local i
+	for ((i = 0; i < $3 * 5; i++)); do
+		[ "$(field "$1" "$2" lag_bytes)" = 0 ] && return 0
+		sleep 0.2
+	done
+	echo "# $2 at $1 lags $(field "$1" "$2" lag_bytes) bytes after $3 s"
+	return 1
+}
 # wan_bytes: bytes site A has sent on the underlay.
 wan_bytes() {
 	nsx site-a cat /sys/class/net/wan0/statistics/tx_bytes
@@ -129,7 +139,7 @@ check_eq "disk show: total bytes" $((SIZE_MB << 20)) "$(field site-a vm1 total_b
 check_eq "disk show: backing" "$loop_a" "$(field site-a vm1 backing)"
 check_fails "a sync on a target is refused" "Only the source" \
 	nsx site-b hcxrepl disk sync vm1 full
-check_fails "promoting an inconsistent target is refused" "consistent|not implemented" \
+check_fails "promoting an inconsistent target is refused" "inconsistent" \
 	nsx site-b hcxrepl disk promote vm1
 check_fails "the target's tracking device refuses writes" "." \
 	dd if=/dev/zero of="$dev_b" bs=4k count=1 oflag=direct status=none
@@ -143,8 +153,11 @@ check "its backing device is free again" \
 check "ext4 on the source's tracking device" mkfs.ext4 -q -F "$dev_a"
 mkdir -p "$work/mnt"
 check "mount it" mount "$dev_a" "$work/mnt"
-cp -a /usr/share/doc "$work/mnt/" 2>/dev/null
+# Real files, a third of the disk or so, leaving room for fio.
 cp -a /usr/lib/x86_64-linux-gnu/perl-base "$work/mnt/" 2>/dev/null
+[ "$SIZE_MB" -ge 256 ] && cp -a /usr/share/doc "$work/mnt/" 2>/dev/null
+# 40 chunks' worth of a file the delta test overwrites a block of each.
+dd if=/dev/urandom of="$work/mnt/chunks.dat" bs=64k count=40 status=none
 sync
 check "writes marked chunks dirty" test "$(field site-a vm1 dirty_bytes)" -gt 0
 
@@ -232,6 +245,10 @@ check_eq "it compared hashes and moved nothing" 0 \
 	$(($(stat_of site-a vm1 logical_bytes) - logical_before))
 
 # Cut the underlay in the middle of a sync: it resumes and ends identical.
+# Meanwhile, hcxrepl monitor prints a JSON object per event.
+ip netns exec site-a hcxrepl -j monitor vm1 >"$work/monitor.json" 2>&1 &
+monitor_pid=$!
+sleep 0.5
 check "full sync again" nsx site-a hcxrepl disk sync vm1 full
 sleep 2
 nsx site-a ip link set wan0 down
@@ -239,6 +256,77 @@ sleep 3
 nsx site-a ip link set wan0 up
 check "the sync survives the cut and ends" wait_idle site-a vm1 300
 check "identical after the cut" same_bytes "$loop_a" "$loop_b"
+sleep 1.5
+kill "$monitor_pid"
+wait "$monitor_pid" 2>/dev/null
+check "monitor: progress events while syncing, then idle" /usr/bin/python3 -c "
+import json, sys
+events = [json.loads(line) for line in open('$work/monitor.json')]
+states = [e['state'] for e in events]
+assert all(e['name'] == 'vm1' for e in events), 'another disk'
+assert states.count('syncing') >= 2, states
+assert states[-1] == 'idle', states
+print('# %d events: %s' % (len(events), ' '.join(states)))
+"
+
+# A switchover with the peer down fails within seconds and changes nothing.
+nsx site-b ip link set wan0 down
+check_fails "a switchover with the peer down is refused" "cannot be reached" \
+	nsx site-a hcxrepl disk switchover vm1
+nsx site-b ip link set wan0 up
+check_eq "the source is still the source" source "$(field site-a vm1 role)"
+check "and still takes writes (a block written back as it is)" \
+	dd if="$dev_a" of="$dev_a" bs=4k count=1 skip=7 seek=7 iflag=direct \
+	oflag=direct conv=notrunc status=none
+check_eq "its last error says why" 113 "$(field site-a vm1 last_error)"
+
+# Continuous replication while the file system changes, then a switchover
+# that verifies: the target takes over, the source turns read-only.
+check "continuous replication on" nsx site-a hcxrepl disk replicate vm1 on
+mount "$dev_a" "$work/mnt"
+cp -a /usr/share/common-licenses "$work/mnt/"
+sync
+umount "$work/mnt"
+check "replication catches up" wait_caught_up site-a vm1 60
+check_eq "replicating, with no lag" replicating "$(field site-a vm1 state)"
+check "switchover with verify" nsx site-a hcxrepl disk switchover vm1 verify
+check_eq "the old source is a target now" target "$(field site-a vm1 role)"
+check_eq "the old target is a source now" source "$(field site-b vm1 role)"
+check_eq "the old source holds a consistent copy" True \
+	"$(field site-a vm1 consistent)"
+check_eq "both sides hold the same generation" \
+	"$(field site-a vm1 generation_id):$(field site-a vm1 generation_counter)" \
+	"$(field site-b vm1 generation_id):$(field site-b vm1 generation_counter)"
+check "the copies are identical after the switchover" same_bytes "$loop_a" "$loop_b"
+check_fails "the old source's device rejects writes" "." \
+	dd if=/dev/zero of="$dev_a" bs=4k count=1 oflag=direct status=none
+check "e2fsck on the new source is clean" e2fsck -fn "$dev_b"
+check "the new source's device mounts read-write" mount "$dev_b" "$work/mnt"
+check "fio's verification passes on the new source" \
+	fio "${fio_args[@]}" --filename="$work/mnt/fio.dat" --verify_only
+# Failback: what changed at B since the switchover, and only that, goes back.
+cp -a /usr/share/doc/bash "$work/mnt/failback"
+umount "$work/mnt"
+dirty=$(field site-b vm1 dirty_bytes)
+check "writes at the new source are tracked" test "$dirty" -gt 0
+check "failback: a delta from the new source" nsx site-b hcxrepl disk sync vm1 delta
+check "it ends" wait_idle site-b vm1 120
+check_eq "it sent what changed since the switchover, not the disk" "$dirty" \
+	"$(stat_of site-b vm1 logical_bytes)"
+check "identical after the failback delta" same_bytes "$loop_a" "$loop_b"
+check_fails "promoting a source is refused" "source already" \
+	nsx site-b hcxrepl disk promote vm1
+check_fails "promoting a target a sync wrote since the switchover is refused" \
+	"inconsistent" nsx site-a hcxrepl disk promote vm1
+check "switch back" nsx site-b hcxrepl disk switchover vm1
+check_eq "roles are back" "source target" \
+	"$(field site-a vm1 role) $(field site-b vm1 role)"
+check "identical after switching back" same_bytes "$loop_a" "$loop_b"
+check "demote the source by hand" nsx site-a hcxrepl disk demote vm1
+check "promote it again by hand: it holds a consistent copy" \
+	nsx site-a hcxrepl disk promote vm1
+check_eq "it is a source with a new generation" "source 3" \
+	"$(field site-a vm1 role) $(field site-a vm1 generation_counter)"
 
 check "disks are deleted" bash -c "ip netns exec site-a hcxrepl disk del vm1 &&
 	ip netns exec site-b hcxrepl disk del vm1"

@@ -126,6 +126,8 @@ static void print_disk_json(const struct disk_reply *r, bool stats)
 	json_u64("generation_id", disk_u64(r, HCXREPL_A_DISK_GENERATION_ID));
 	json_u64("generation_counter",
 		 disk_u64(r, HCXREPL_A_DISK_GENERATION_COUNTER));
+	json_u64("switchover_at", disk_u64(r, HCXREPL_A_DISK_SWITCHOVER_TIME));
+	json_u64("last_error", hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR]));
 	if (stats && r->a[HCXREPL_A_DISK_STATS]) {
 		json_object_start("stats");
 		for (i = 0; i < ARRAY_SIZE(disk_counters); i++)
@@ -162,6 +164,8 @@ static double percent_synced(const struct disk_reply *r)
 static void print_disk_text(const struct disk_reply *r, bool stats)
 {
 	char a[32], b[32], c[32];
+	uint64_t when;
+	struct tm tm;
 	size_t i;
 
 	printf("disk: %s\n", r->name);
@@ -186,6 +190,15 @@ static void print_disk_text(const struct disk_reply *r, bool stats)
 	       disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS) / 1e6);
 	printf("  dirty: %s\n",
 	       human_bytes(a, sizeof(a), disk_u64(r, HCXREPL_A_DISK_DIRTY_BYTES)));
+	when = disk_u64(r, HCXREPL_A_DISK_SWITCHOVER_TIME);
+	if (when) {
+		strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S",
+			 localtime_r(&(time_t){ when }, &tm));
+		printf("  switchover at: %s\n", a);
+	}
+	if (hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR]))
+		printf("  last error: %s\n",
+		       strerror(hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR])));
 	if (!stats)
 		return;
 	printf("  generation: %016" PRIx64 ":%" PRIu64 "\n",
@@ -557,6 +570,145 @@ static int disk_action(int argc, char **argv)
 	return disk_request(&g, nlh, verb, name);
 }
 
+/* monitor: the disks' progress, as events arrive. */
+#define MONITOR_MAX	64
+
+struct monitor {
+	const char *name;		/* only this disk, or all */
+	bool json;
+	bool tty;
+	unsigned int n;			/* disks on screen */
+	unsigned int drawn;		/* lines drawn last time */
+	char names[MONITOR_MAX][HCXREPL_DISK_NAME_MAX];
+	char lines[MONITOR_MAX][160];
+};
+
+static void eta_text(char *buf, size_t len, uint64_t lag, uint64_t bps)
+{
+	uint64_t s;
+
+	if (!lag) {
+		snprintf(buf, len, "done");
+		return;
+	}
+	if (!bps) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	s = lag * 8 / bps;
+	snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600,
+		 s / 60 % 60, s % 60);
+}
+
+/* One line: name, state, a bar, percent, rate, ETA, lag. */
+static void monitor_line(char *buf, size_t len, const struct disk_reply *r)
+{
+	uint64_t lag = disk_u64(r, HCXREPL_A_DISK_LAG_BYTES);
+	uint64_t bps = disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS);
+	double pct = percent_synced(r);
+	char bar[31], eta[24], lagtext[32];
+	int i, fill = pct * 30 / 100;
+
+	for (i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	eta_text(eta, sizeof(eta), lag, bps);
+	snprintf(buf, len, "%-12.12s %-11s [%s] %5.1f%% %8.1f Mbit/s  ETA %-8s lag %s",
+		 r->name, name_of(state_names, ARRAY_SIZE(state_names),
+				  hcx_attr_u8(r->a[HCXREPL_A_DISK_STATE])),
+		 bar, pct, bps / 1e6, eta,
+		 human_bytes(lagtext, sizeof(lagtext), lag));
+}
+
+static void monitor_show(struct monitor *m, const struct disk_reply *r)
+{
+	unsigned int i;
+
+	if (m->name && strcmp(m->name, r->name))
+		return;
+	if (m->json) {
+		print_disk_json(r, true);
+		json_done();
+		fflush(stdout);
+		return;
+	}
+	for (i = 0; i < m->n && strcmp(m->names[i], r->name); i++)
+		;
+	if (i == m->n) {
+		if (m->n == MONITOR_MAX)
+			return;
+		snprintf(m->names[m->n++], HCXREPL_DISK_NAME_MAX, "%s", r->name);
+	}
+	monitor_line(m->lines[i], sizeof(m->lines[i]), r);
+	if (!m->tty) {
+		printf("%s\n", m->lines[i]);
+	} else {
+		/* Redraw the block of lines in place. */
+		if (m->drawn)
+			printf("\033[%uA", m->drawn);
+		for (i = 0; i < m->n; i++)
+			printf("\r%s\033[K\n", m->lines[i]);
+		m->drawn = m->n;
+	}
+	fflush(stdout);
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	struct disk_reply r;
+
+	if (genl->cmd != HCXREPL_CMD_DISK_CHANGE_NTF &&
+	    genl->cmd != HCXREPL_CMD_DISK_GET)
+		return MNL_CB_OK;
+	if (parse_disk(nlh, &r) == 0)
+		monitor_show(data, &r);
+	return MNL_CB_OK;
+}
+
+/* monitor [NAME]: the current state, then every event, until killed. */
+static int disk_monitor(int argc, char **argv, const struct hcx_options *opt)
+{
+	struct monitor m = {
+		.name = argc > 1 ? argv[1] : NULL,
+		.json = opt->json,
+		.tty = isatty(STDOUT_FILENO),
+	};
+	struct nlmsghdr *nlh;
+	struct hcx_genl g;
+	ssize_t len;
+	int ret;
+
+	if (argc > 2) {
+		fprintf(stderr, "hcxrepl: monitor: unexpected argument '%s'\n",
+			argv[2]);
+		return 1;
+	}
+	if ((m.name && !name_ok(m.name, "monitor")) || hcx_genl_open(&g) < 0)
+		return 1;
+	if (mnl_socket_setsockopt(g.sock, NETLINK_ADD_MEMBERSHIP,
+				  &g.events_group, sizeof(g.events_group)) < 0) {
+		fprintf(stderr, "hcxrepl: monitor: cannot join the events group: %s\n",
+			strerror(errno));
+		hcx_genl_close(&g);
+		return 1;
+	}
+	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_GET, NLM_F_DUMP);
+	ret = hcx_genl_talk(&g, nlh, monitor_cb, &m);
+	while (!ret) {
+		len = mnl_socket_recvfrom(g.sock, g.buf, MNL_SOCKET_BUFFER_SIZE);
+		if (len < 0) {
+			ret = -errno;
+			break;
+		}
+		if (mnl_cb_run(g.buf, len, 0, 0, monitor_cb, &m) < MNL_CB_STOP)
+			ret = -EBADMSG;
+	}
+	fprintf(stderr, "hcxrepl: monitor: %s\n", hcx_genl_strerror(&g, ret));
+	hcx_genl_close(&g);
+	return 1;
+}
+
 static bool is_action(const char *verb)
 {
 	size_t i;
@@ -568,6 +720,11 @@ static bool is_action(const char *verb)
 		if (!strcmp(verb, simple_actions[i].verb))
 			return true;
 	return false;
+}
+
+int hcx_cmd_monitor(int argc, char **argv, const struct hcx_options *opt)
+{
+	return disk_monitor(argc, argv, opt);
 }
 
 int hcx_cmd_disk(int argc, char **argv, const struct hcx_options *opt)

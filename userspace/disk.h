@@ -8,5 +8,6 @@
 #include "device.h"
 
 int hcx_cmd_disk(int argc, char **argv, const struct hcx_options *opt);
+int hcx_cmd_monitor(int argc, char **argv, const struct hcx_options *opt);
 
 #endif /* HCX_DISK_H */

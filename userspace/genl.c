@@ -16,20 +16,32 @@
 #include "genl.h"
 #include "json.h"
 
-static int family_attr_cb(const struct nlattr *attr, void *data)
+/* The id of the "events" multicast group, from one group's attributes. */
+static void events_group(const struct nlattr *grp, struct hcx_genl *g)
 {
-	uint16_t *family = data;
+	const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = { 0 };
+	const char *name;
 
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
-	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-		*family = mnl_attr_get_u16(attr);
-	return MNL_CB_OK;
+	if (hcx_attr_parse_nested(grp, tb, CTRL_ATTR_MCAST_GRP_MAX) < 0)
+		return;
+	name = hcx_attr_str(tb[CTRL_ATTR_MCAST_GRP_NAME]);
+	if (name && !strcmp(name, HCXREPL_MCGRP_EVENTS))
+		g->events_group = hcx_attr_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
 }
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb,
-			      data);
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { 0 };
+	struct hcx_genl *g = data;
+	const struct nlattr *grp;
+
+	if (hcx_attr_parse(nlh, tb, CTRL_ATTR_MAX) < 0)
+		return MNL_CB_ERROR;
+	g->family = hcx_attr_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_MCAST_GROUPS])
+		mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS])
+			events_group(grp, g);
+	return MNL_CB_OK;
 }
 
 /* Keep the message of an NLMSG_ERROR or NLMSG_DONE that carries one. */
@@ -145,7 +157,7 @@ int hcx_genl_open(struct hcx_genl *g)
 	nlh = hcx_genl_request(g, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, HCXREPL_FAMILY_NAME);
 	g->family = 0;
-	ret = hcx_genl_talk(g, nlh, family_cb, &g->family);
+	ret = hcx_genl_talk(g, nlh, family_cb, g);
 	if (ret == -ENOENT || (!ret && !g->family)) {
 		fprintf(stderr, "hcxrepl: the hcxrepl kernel module is not loaded\n");
 		goto err;

@@ -14,6 +14,7 @@
 struct hcx_genl {
 	struct mnl_socket *sock;
 	uint16_t family;
+	uint32_t events_group;	/* the "events" multicast group's id */
 	unsigned int portid;
 	unsigned int seq;
 	char *buf;		/* MNL_SOCKET_BUFFER_SIZE bytes */

@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	      "  hcxrepl disk replicate NAME on|off\n"
 	      "  hcxrepl disk switchover NAME [at TIME] [verify]\n"
 	      "  hcxrepl disk verify|promote|demote|pause|resume NAME\n"
+	      "  hcxrepl [-j] monitor [NAME]    live progress of disks; -j: a JSON\n"
+	      "                                 object per event\n"
 	      "  hcxrepl help                   this text\n"
 	      "\n"
 	      "Options:\n"
@@ -107,6 +109,8 @@ int main(int argc, char **argv)
 		return hcx_cmd_setconf(argc, argv, &opt);
 	if (!strcmp(cmd, "disk"))
 		return hcx_cmd_disk(argc, argv, &opt);
+	if (!strcmp(cmd, "monitor"))
+		return hcx_cmd_monitor(argc, argv, &opt);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
