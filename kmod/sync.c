@@ -422,7 +422,7 @@ static int hcx_stream_hello(struct hcx_stream *st)
 		return ret;
 	if (len != sizeof(*w) || !hcx_header_is(&w->header, HCX_REC_WELCOME))
 		return -EPROTO;
-	/* The target's refusals are the operator's to fix: no retry. */
+	/* The target's refusals; hcx_error_is_final() says which end it all. */
 	switch (le32_to_cpu(w->status)) {
 	case HCX_WELCOME_OK:
 		break;
@@ -479,10 +479,21 @@ static void hcx_sync_count_connected(struct hcx_sync *sync, int delta)
 	spin_unlock(&sync->lock);
 }
 
-static bool hcx_error_is_final(int err)
+/*
+ * Errors that the operator must fix end the operation.  A target without the
+ * disk is one only until the operation's first welcome: after that, the
+ * target is being restarted or set up again, and the operation waits for it.
+ */
+static bool hcx_error_is_final(struct hcx_sync *sync, int err)
 {
-	return err == -ENOENT || err == -EROFS || err == -ENOSPC ||
-	       err == -EIO;
+	bool decided;
+
+	if (err != -ENOENT)
+		return err == -EROFS || err == -ENOSPC || err == -EIO;
+	spin_lock(&sync->lock);
+	decided = sync->decided;
+	spin_unlock(&sync->lock);
+	return !decided;
 }
 
 static void hcx_stream_work(struct work_struct *work)
@@ -508,7 +519,7 @@ static void hcx_stream_work(struct work_struct *work)
 		}
 		if (READ_ONCE(st->stop))
 			break;
-		if (hcx_error_is_final(ret)) {
+		if (hcx_error_is_final(sync, ret)) {
 			hcx_sync_fail(sync, ret);
 			break;
 		}

@@ -57,8 +57,8 @@ enum hcx_sync_pass {
  * @wait: streams wait here for work, a resume, or the end
  * @tick: once a second while an operation runs: throughput, events
  * @acked_bytes: chunk bytes the target acknowledged as written
- * @wire_bytes: bytes this side sent on the channel's sockets
- * @logical_bytes: chunk bytes sent
+ * @wire_bytes: bytes this side sent and received on the channel's sockets
+ * @logical_bytes: chunk bytes sent (a source) or written (a target)
  * @verify_mismatches: chunks a verify found different
  * @verify_skipped: chunks a verify skipped because they were written
  * @reconnects: connections lost and opened again

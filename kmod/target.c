@@ -155,17 +155,16 @@ static void hcx_target_answer(struct hcx_target_conn *conn, u64 chunk,
  * Where chunk CHUNK of LEN bytes lies on the target, or -EPROTO when the
  * source sent a chunk it does not have.
  */
-static s64 hcx_target_pos(struct hcx_target_conn *conn, u64 chunk, u32 len)
+/*
+ * The length of one of the source's chunks (the last one may be short), or
+ * -EPROTO for a chunk past the source's end.
+ */
+static s64 hcx_target_chunk_len(const struct hcx_target_conn *conn, u64 chunk)
 {
-	u64 pos;
-
 	if (chunk > (conn->source_size - 1) >> conn->chunk_shift)
 		return -EPROTO;
-	pos = chunk << conn->chunk_shift;
-	if (len != min_t(u64, 1ULL << conn->chunk_shift,
-			 conn->source_size - pos))
-		return -EPROTO;
-	return pos;
+	return min_t(u64, 1ULL << conn->chunk_shift,
+		     conn->source_size - (chunk << conn->chunk_shift));
 }
 
 static int hcx_target_data(struct hcx_target_conn *conn,
@@ -173,21 +172,20 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 {
 	u32 bytes = le32_to_cpu(rec->len);
 	u64 chunk = le64_to_cpu(rec->chunk);
-	s64 pos;
+	s64 n = hcx_target_chunk_len(conn, chunk);
 
-	if (len < sizeof(*rec) || len - sizeof(*rec) != bytes)
+	if (n < 0 || len < sizeof(*rec) || len - sizeof(*rec) != bytes ||
+	    bytes != n)
 		return -EPROTO;
 	/* Promoted meanwhile: the disk is no longer replication's to write. */
 	if (READ_ONCE(conn->disk->role) != HCXREPL_DISK_ROLE_TARGET)
 		return -EROFS;
-	pos = hcx_target_pos(conn, chunk, bytes);
-	if (pos < 0)
-		return pos;
-	if (hcx_disk_io(conn->disk, REQ_OP_WRITE, pos, rec->bytes, bytes)) {
+	if (hcx_disk_io(conn->disk, REQ_OP_WRITE, chunk << conn->chunk_shift,
+			rec->bytes, bytes)) {
 		hcx_target_answer(conn, chunk, HCX_ACK_FAILED);
 		return 0;
 	}
-	atomic64_add(bytes, &conn->disk->sync.acked_bytes);
+	atomic64_add(bytes, &conn->disk->sync.logical_bytes);
 	hcx_target_answer(conn, chunk, HCX_ACK_WRITTEN);
 	return 0;
 }
@@ -196,24 +194,19 @@ static int hcx_target_offer(struct hcx_target_conn *conn,
 			    struct hcx_rec_offer *rec, size_t len)
 {
 	u64 chunk = le64_to_cpu(rec->chunk);
+	s64 n = hcx_target_chunk_len(conn, chunk);
 	u8 hash[HCX_HASH_LEN];
 	void *bytes;
-	s64 pos;
-	u32 n;
 	u8 status;
 
-	if (len != sizeof(*rec))
+	if (n < 0 || len != sizeof(*rec))
 		return -EPROTO;
-	n = min_t(u64, 1ULL << conn->chunk_shift,
-		  conn->source_size - (chunk << conn->chunk_shift));
-	pos = hcx_target_pos(conn, chunk, n);
-	if (pos < 0)
-		return pos;
 	/* The record is opened in the channel's buffer: read beside it. */
 	bytes = kvmalloc(n, GFP_KERNEL);
 	if (!bytes)
 		return -ENOMEM;
-	if (hcx_disk_io(conn->disk, REQ_OP_READ, pos, bytes, n)) {
+	if (hcx_disk_io(conn->disk, REQ_OP_READ, chunk << conn->chunk_shift,
+			bytes, n)) {
 		status = HCX_ACK_FAILED;
 	} else {
 		sha256(bytes, n, hash);

@@ -7,9 +7,11 @@
 rc=0
 for cmd in "$@"; do
 	echo "# each.sh: $cmd"
+	start=$SECONDS
 	# shellcheck disable=SC2086 # a script and its arguments, split
 	$cmd
 	status=$?
+	echo "# each.sh: $cmd: status $status after $((SECONDS - start)) s"
 	[ "$rc" = 0 ] && rc=$status
 done
 exit "$rc"

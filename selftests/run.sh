@@ -84,6 +84,7 @@ step disk-6.12 vm 6.12 600 selftests/disk.sh
 step debug vm debug 2400 selftests/each.sh selftests/basic.sh \
 	selftests/kunit.sh selftests/interconnect.sh "selftests/disk.sh 32"
 step two-sites selftests/two_sites.sh
+step two-sites-disk selftests/two_sites_disk.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

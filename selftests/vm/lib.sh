@@ -67,3 +67,14 @@ build_module() {
 	make -C "$kdir" M="$dir" W=1 C=2 modules 2>&1 | tee "$dir/build.log"
 	[ "${PIPESTATUS[0]}" = 0 ] && ! grep -E 'warning:|error:' "$dir/build.log"
 }
+
+# free_udp_ports N: N UDP ports free on loopback, for links between VMs.
+free_udp_ports() {
+	/usr/bin/python3 - "$1" <<'PY'
+import socket, sys
+socks = [socket.socket(type=socket.SOCK_DGRAM) for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+PY
+}

@@ -15,7 +15,6 @@ mkdir -p "$work/bin" "$work/modules" "$work/proc" "$work/sys" "$work/dev"
 cp /bin/busybox "$work/bin/busybox"
 cp "$HCX_TOP/selftests/vm/initramfs-init" "$work/init"
 chmod 755 "$work/init"
-echo "$HCX_TOP/selftests/vm/guest-init.sh" >"$work/guest-init"
 : >"$work/modules/order"
 
 moddir=/lib/modules/$kver

@@ -13,8 +13,10 @@
 #   --out DIR      keep console log, output and dmesg in DIR
 #   --name NAME    hostname in the VM
 #   --disk FILE    attach FILE as a virtio disk (/dev/vda)
-#   --net MODE     listen:PORT or connect:PORT: a virtio NIC joined to another
-#                  VM through a QEMU socket netdev on loopback
+#   --link L:P     a virtio NIC whose frames travel as UDP datagrams on
+#                  loopback from port L to port P: two VMs with the ports
+#                  swapped share a link, and either can be killed and
+#                  booted again while the other runs
 #   --mac MAC      MAC address of that NIC
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the VM died or the
@@ -24,7 +26,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= net= mac=
+kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
-	--net) net=$2; shift 2 ;;
+	--link) link=$2; shift 2 ;;
 	--mac) mac=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown option '$1'" ;;
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || die "no command given (vm.sh [OPTIONS] -- COMMAND)"
 
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init"
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init hcxinit=$HCX_TOP/selftests/vm/guest-init.sh"
 case $kernel in
 debug)
 	kdir=$(debug_kernel_dir)
@@ -94,21 +96,23 @@ args=(-accel "$accel" -machine q35 -cpu max -smp "$cpus" -m "$mem"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$out,mount_tag=hcxout,security_model=none")
 [ -z "$disk" ] || args+=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
-case $net in
+case $link in
 "") ;;
-listen:* | connect:*)
-	args+=(-netdev "socket,id=link0,${net%%:*}=127.0.0.1:${net#*:}"
+[0-9]*:[0-9]*)
+	args+=(-netdev "socket,id=link0,localaddr=127.0.0.1:${link%%:*},udp=127.0.0.1:${link#*:}"
 		-device "virtio-net-pci,netdev=link0${mac:+,mac=$mac}")
 	;;
-*) die "--net wants listen:PORT or connect:PORT, not '$net'" ;;
+*) die "--link wants LOCAL_PORT:PEER_PORT, not '$link'" ;;
 esac
 
 # A TERM or INT to this script pulls the VM's plug at once, as a site that
 # loses power would: tests kill a site mid-transfer this way.
 timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null &
 qemu=$!
-trap 'pkill -KILL -P $qemu; kill -KILL $qemu; wait $qemu || true
-      echo "vm.sh: $kver killed" >&2; exit 143' TERM INT
+# Once QEMU dies, timeout exits and may be reaped at once, so neither kill
+# may fail the script (it runs under set -e): the status must stay 143.
+trap 'pkill -KILL -P $qemu || true; kill -KILL $qemu 2>/dev/null || true
+      wait $qemu || true; echo "vm.sh: $kver killed" >&2; exit 143' TERM INT
 status=0
 wait $qemu || status=$?
 trap - TERM INT
