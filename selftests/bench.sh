@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: the interconnect's TCP throughput next to WireGuard's, both
-# measured in one VM run on the same topology, and their ratio.
+# measured in one VM run on the same topology, and their ratio; then disk
+# replication next to DRBD over WireGuard (bench_disk.sh).
 #
 #   site-a [tunnel 10.9.0.1] ~~ veth underlay, MTU 1500 ~~ [10.9.0.2] site-b
 #
@@ -22,6 +23,8 @@ echo "== building the CLI and the module for $kver"
 make -s -C userspace
 build_module "$kver" "/lib/modules/$kver/build" >/dev/null ||
 	die "module build failed: build/$kver/build.log"
-echo "== booting Linux $kver with 2 vCPUs (the run takes about 3 minutes)"
+echo "== interconnect: booting Linux $kver with 2 vCPUs (about 3 minutes)"
 selftests/vm/vm.sh --kernel "$series" --cpus 2 --mem 2G --timeout 900 \
 	--out build/bench -- bash selftests/bench_guest.sh
+echo "== disks: two sites, one vCPU each"
+selftests/bench_disk.sh "$series"

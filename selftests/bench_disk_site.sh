@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: GPL-2.0
+# bench_disk_site.sh SITE WORK IMAGE: one site of the disk benchmark, in
+# its VM (see bench_disk.sh).  Site A holds the source and measures; site B
+# holds the targets and serves until the host creates /hcx-out/stop.
+#
+# On each site, loop devices over files in RAM:
+#   A: loop4, a copy of WORK/IMAGE.img: the source of hcxrepl, then of DRBD
+#   B: loop3, hcxrepl's target; loop4, DRBD's
+#   both: loop5, DRBD's external metadata
+# A prints "result TOOL KIND SECONDS BYTES" for each sync it times.
+set -euo pipefail
+. selftests/lib/hcx.sh
+
+site=$1 work=$2 image=$3
+case $site in
+a) addr=192.0.2.1 peer=192.0.2.2 tunnel=10.9.0.1 peer_tunnel=10.9.0.2 other=b ;;
+b) addr=192.0.2.2 peer=192.0.2.1 tunnel=10.9.0.2 peer_tunnel=10.9.0.1 other=a ;;
+esac
+# Chunks a delta rewrites, the same for both tools: 1024 of 64 KiB.
+DELTA_CHUNKS=1024
+CHUNK=65536
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+
+modprobe loop
+modprobe drbd
+modprobe wireguard
+load_module
+ip link set eth0 up
+ip addr add "$addr/24" dev eth0
+for i in $(seq 60); do
+	ping -c 1 -W 1 "$peer" >/dev/null && break
+done
+
+# hcxrepl's interconnect, whose TCP port carries the replication channel.
+ip link add hcx0 type hcxrepl
+hcxrepl set hcx0 private-key "$work/hcx-$site.key" listen-port 51820 \
+	peer "$(cat "$work/hcx-$other.pub")" endpoint "$peer:51820"
+ip link set hcx0 up
+# WireGuard, which carries DRBD.
+ip link add wg0 type wireguard
+wg set wg0 private-key "$work/wg-$site.key" listen-port 51821 \
+	peer "$(cat "$work/wg-$other.pub")" endpoint "$peer:51821" \
+	allowed-ips "$peer_tunnel/32"
+ip addr add "$tunnel/24" dev wg0
+ip link set wg0 up
+
+size=$(stat -c %s "$work/$image.img")
+truncate -s 8M /tmp/meta.img
+losetup /dev/loop5 /tmp/meta.img
+# DRBD 8.4, the kernel's: a fixed resync rate well above what the link
+# carries, and the buffers its documentation suggests for throughput.
+cat >/tmp/drbd.conf <<EOF
+global { usage-count no; }
+resource bench {
+	protocol C;
+	disk { c-plan-ahead 0; resync-rate 1000M; }
+	net { max-buffers 8000; max-epoch-size 8000; sndbuf-size 0; }
+	on site-a { device /dev/drbd0; disk /dev/loop4; meta-disk /dev/loop5; address 10.9.0.1:7789; }
+	on site-b { device /dev/drbd0; disk /dev/loop4; meta-disk /dev/loop5; address 10.9.0.2:7789; }
+}
+EOF
+drbd() { drbdadm -c /tmp/drbd.conf "$@"; }
+drbd_state() { sed -n 's/.* cs:\([A-Za-z]*\) .* ds:\([A-Za-z]*\/[A-Za-z]*\).*/\1 \2/p' /proc/drbd; }
+
+if [ "$site" = b ]; then
+	truncate -s "$size" /tmp/hcx.img /tmp/drbd.img
+	losetup /dev/loop3 /tmp/hcx.img
+	losetup /dev/loop4 /tmp/drbd.img
+	hcxrepl disk add vm1 dev hcx0 backing /dev/loop3 role target
+	drbd -- --force create-md bench >/dev/null
+	drbd up bench
+	iperf3 -s -D
+	echo "b: ready"
+	while [ ! -e /hcx-out/stop ]; do
+		sleep 1
+	done
+	exit 0
+fi
+
+cp "$work/$image.img" /tmp/source.img
+losetup /dev/loop4 /tmp/source.img
+
+# The same chunks for both tools, anywhere on the disk.
+/usr/bin/python3 -c "
+import random
+random.seed(1)
+print('\n'.join(map(str, sorted(random.sample(range($size // CHUNK), $DELTA_CHUNKS)))))
+" >/tmp/delta.chunks
+# rewrite DEVICE: new random data in the delta's chunks, then a flush.
+rewrite() {
+	/usr/bin/python3 - "$1" $CHUNK </tmp/delta.chunks <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+chunk = int(sys.argv[2])
+for line in sys.stdin:
+    os.pwrite(fd, os.urandom(chunk), int(line) * chunk)
+os.fsync(fd)
+PY
+}
+hcx_idle() {
+	[[ $(hcxrepl disk show vm1) == *"state: idle"* ]]
+}
+# hcx_sync KIND: time a sync to its end.
+hcx_sync() {
+	local t
+	t=$(now)
+	hcxrepl disk sync vm1 "$1"
+	until hcx_idle; do
+		sleep 0.1
+	done
+	since "$t"
+}
+
+# The links, for scale: iperf3 for 5 s on the plain link, then on WireGuard.
+if [ "$image" = random ]; then
+	for to in "$peer" "$peer_tunnel"; do
+		until iperf3 -c "$to" -t 5 -J >/tmp/iperf.json; do
+			sleep 1
+		done
+		echo "link $to $(json "round(j['end']['sum_received']['bits_per_second'] / 1e6, 1)" </tmp/iperf.json)"
+	done
+fi
+
+hcxrepl disk add vm1 dev hcx0 backing /dev/loop4 role source
+# The target may still be booting: try until it welcomes the sync.
+for i in $(seq 120); do
+	secs=$(hcx_sync full)
+	[ "$(hcxrepl -j disk show vm1 | json "j[0]['last_error']")" = 2 ] || break
+	sleep 1
+done
+[ "$(hcxrepl -j disk show vm1 | json "j[0]['last_error']")" = 0 ]
+echo "result hcxrepl full $secs $size"
+rewrite "$(hcxrepl -j disk show vm1 | json "j[0]['device']")"
+dirty=$(hcxrepl -j disk show vm1 | json "j[0]['dirty_bytes']")
+echo "result hcxrepl delta $(hcx_sync delta) $dirty"
+hcxrepl disk del vm1
+
+# DRBD: the initial sync of a new resource, whose primary is forced.
+drbd -- --force create-md bench >/dev/null
+drbd up bench
+until [ "$(drbd_state)" = "Connected Inconsistent/Inconsistent" ]; do
+	sleep 0.1
+done
+t=$(now)
+drbd primary --force bench
+until [ "$(drbd_state)" = "Connected UpToDate/UpToDate" ]; do
+	sleep 0.1
+done
+echo "result drbd full $(since "$t") $size"
+# Its delta: the same writes while disconnected, then the resync.
+drbd disconnect bench
+rewrite /dev/drbd0
+drbd connect bench
+t=$(now)
+until [ "$(drbd_state)" = "Connected UpToDate/UpToDate" ]; do
+	sleep 0.1
+done
+echo "result drbd delta $(since "$t") $((DELTA_CHUNKS * CHUNK))"
+drbd down bench
