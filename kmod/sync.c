@@ -425,6 +425,9 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	/* The target's refusals; hcx_error_is_final() says which end it all. */
 	switch (le32_to_cpu(w->status)) {
 	case HCX_WELCOME_OK:
+		/* A target too small to hold the disk says ENOSPC instead. */
+		if (le64_to_cpu(w->size) < disk->size)
+			return -EPROTO;
 		break;
 	case ENOENT:
 	case EROFS:

@@ -52,6 +52,12 @@ for image in random realistic; do
 	echo "== $image: booting both sites (about 5 minutes)"
 	site b "$image"
 	pid_b=$!
+	# Site A times from its first command: site B must be serving by then.
+	for i in $(seq 600); do
+		grep -qs '^b: ready' "$work/$image-b/output" && break
+		kill -0 $pid_b 2>/dev/null || break
+		sleep 0.5
+	done
 	site a "$image"
 	pid_a=$!
 	rc_a=0 rc_b=0

@@ -69,17 +69,19 @@ if step debug-kernel selftests/vm/build-debug-kernel.sh; then
 	step build-debug build_module "$(cat "$kdebug/include/config/kernel.release")" "$kdebug"
 fi
 
-vm() { # KERNEL TIMEOUT SCRIPT [ARG...]: run SCRIPT in a VM booting KERNEL
-	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --out "$logs/vm-$1-$(basename "$3" .sh)" -- "${@:3}"
+# vm KERNEL TIMEOUT SCRIPT [ARG...]: run SCRIPT in a VM booting KERNEL.  Two
+# such VMs run at a time (see below), each on one host thread: with more
+# threads than cores, a guest's spinning vCPU waits for one the host has
+# descheduled, and both VMs slow down threefold (measured).
+vm() {
+	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --one-thread \
+		--out "$logs/vm-$1-$(basename "$3" .sh)" -- "${@:3}"
 }
 step harness selftests/harness.sh
 # The debug kernel boots slowly: one boot for all its tests.  Its disks are
 # smaller, its sanitizers making I/O several times slower.  It runs beside
-# the 6.1 and 6.12 steps: a VM here keeps about one of the two cores busy
-# (measured: 6.1's tests use 1.06 cores on average, the debug kernel's
-# 1.23), its vCPUs waiting on timers, the network and the disk much of
-# the time, so the two lanes end together in about half the time.  Its
-# report comes after theirs.
+# the 6.1 and 6.12 steps, one VM on each core; its report comes after
+# theirs.
 (
 	passed=0 failed=0
 	step debug vm debug 2400 selftests/each.sh selftests/basic.sh \

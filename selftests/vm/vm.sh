@@ -18,6 +18,8 @@
 #                  swapped share a link, and either can be killed and
 #                  booted again while the other runs
 #   --mac MAC      MAC address of that NIC
+#   --one-thread   run all vCPUs on one host thread (single-threaded TCG),
+#                  for a VM that shares the host's cores with another
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the VM died or the
 # kernel log has a checker report (the console log is kept and named), or
@@ -26,7 +28,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac=
+kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac= one_thread=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--disk) disk=$2; shift 2 ;;
 	--link) link=$2; shift 2 ;;
 	--mac) mac=$2; shift 2 ;;
+	--one-thread) one_thread=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option '$1'" ;;
 	esac
@@ -87,7 +90,8 @@ fi
 # int3" at a jump label (twice in a day, in the TCP and the receive path).
 # Its VMs run their vCPUs on one host thread, where that cannot happen.
 accel=tcg
-case $kver in 6.12.*) accel=tcg,thread=single ;; esac
+case $kver in 6.12.*) one_thread=1 ;; esac
+[ "$one_thread" = 0 ] || accel=tcg,thread=single
 args=(-accel "$accel" -machine q35 -cpu max -smp "$cpus" -m "$mem"
 	-display none -monitor none -no-reboot -nodefaults
 	-serial "file:$out/console.log"
