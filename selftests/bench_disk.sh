@@ -49,7 +49,7 @@ site() {
 }
 
 for image in random realistic; do
-	echo "== $image: booting both sites (about 5 minutes)"
+	echo "== $image: booting both sites (about 4 minutes)"
 	site b "$image"
 	pid_b=$!
 	# Site A times from its first command: site B must be serving by then.
@@ -87,10 +87,10 @@ for image in ("random", "realistic"):
             rates[image, kind, tool] = size / secs / 2**20
 print(f"link between the sites: plain {links.get('192.0.2.2', 0):.0f} Mbit/s, "
       f"WireGuard {links.get('10.9.0.2', 0):.0f} Mbit/s")
-print(f"{'':22} {'hcxrepl':>10} {'DRBD/WireGuard':>16} {'ratio':>7}")
+print(f"{'':24} {'hcxrepl':>11} {'DRBD/WireGuard':>16} {'ratio':>7}")
 for image in ("random", "realistic"):
     for kind in ("full", "delta"):
         ours, theirs = rates[image, kind, "hcxrepl"], rates[image, kind, "drbd"]
         label = f"{image}, {'initial' if kind == 'full' else 'delta'} sync"
-        print(f"{label:22} {ours:6.1f} MiB/s {theirs:10.1f} MiB/s {ours / theirs:6.2f}x")
+        print(f"{label:24} {ours:6.1f} MiB/s {theirs:10.1f} MiB/s {ours / theirs:6.2f}x")
 PY

@@ -47,6 +47,8 @@ ip addr add "$tunnel/24" dev wg0
 ip link set wg0 up
 
 size=$(stat -c %s "$work/$image.img")
+# drbdmeta locks in /var/lock, that is /run/lock, which starts empty here.
+mkdir -p /run/lock
 truncate -s 8M /tmp/meta.img
 losetup /dev/loop5 /tmp/meta.img
 # DRBD 8.4, the kernel's: a fixed resync rate well above what the link
@@ -86,15 +88,15 @@ losetup /dev/loop4 /tmp/source.img
 /usr/bin/python3 -c "
 import random
 random.seed(1)
-print('\n'.join(map(str, sorted(random.sample(range($size // CHUNK), $DELTA_CHUNKS)))))
+print('\n'.join(map(str, sorted(random.sample(range($size // $CHUNK), $DELTA_CHUNKS)))))
 " >/tmp/delta.chunks
 # rewrite DEVICE: new random data in the delta's chunks, then a flush.
 rewrite() {
-	/usr/bin/python3 - "$1" $CHUNK </tmp/delta.chunks <<'PY'
+	/usr/bin/python3 - "$1" $CHUNK /tmp/delta.chunks <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
 chunk = int(sys.argv[2])
-for line in sys.stdin:
+for line in open(sys.argv[3]):
     os.pwrite(fd, os.urandom(chunk), int(line) * chunk)
 os.fsync(fd)
 PY
