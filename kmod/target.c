@@ -152,10 +152,6 @@ static void hcx_target_answer(struct hcx_target_conn *conn, u64 chunk,
 }
 
 /*
- * Where chunk CHUNK of LEN bytes lies on the target, or -EPROTO when the
- * source sent a chunk it does not have.
- */
-/*
  * The length of one of the source's chunks (the last one may be short), or
  * -EPROTO for a chunk past the source's end.
  */
