@@ -141,9 +141,6 @@ boot() {
 finish() {
 	wait "${pid[$1]}"
 }
-stop() {
-	touch "$work/$1/stop"
-}
 # report NAME KEY: a number the site reported.
 report() {
 	sed -n "s/^[ab]: $2=\([0-9]*\)$/\1/p" "$work/$1/output" | tail -n 1
@@ -173,6 +170,21 @@ show_failed() {
 identical() {
 	cmp "$work/a.img" "$work/b.img"
 }
+# empty_target: site B's image, all zeroes.
+empty_target() {
+	rm -f "$work/b.img"
+	truncate -s "${SIZE_MB}M" "$work/b.img"
+}
+# check_ends TEXT SOURCE TARGET: the source's run ends, then the target's,
+# which is told to stop; both succeed.  Their output is shown if not.
+check_ends() {
+	local rc_a=0 rc_b=0
+	finish "$2" || rc_a=$?
+	touch "$work/$3/stop"
+	finish "$3" || rc_b=$?
+	check "$1" test "$rc_a$rc_b" = 00
+	[ "$rc_a$rc_b" = 00 ] || show_failed "$2" "$3"
+}
 # check_resent TEXT MISSING MOVED: MOVED is MISSING plus at most the
 # records that were in flight, and MISSING was neither nothing nor all.
 check_resent() {
@@ -183,55 +195,34 @@ check_resent() {
 }
 
 # 1. The target reloads its module mid-sync.
-truncate -s "${SIZE_MB}M" "$work/b.img"
+empty_target
 boot b1 b reload
 boot a1 a full
-finish a1
-rc_a=$?
-stop b1
-finish b1
-rc_b=$?
-check "target reloads its module mid-sync, the sync goes on to its end" \
-	test "$rc_a$rc_b" = 00
-[ "$rc_a$rc_b" = 00 ] || show_failed a1 b1
+check_ends "target reloads its module mid-sync, the sync goes on to its end" a1 b1
 check "after the reload the images are identical" identical
 check_resent "after the reload the target got what it missed, plus what was in flight" \
 	"$(report b1 missing)" "$(report b1 written)"
 
 # 2. The target's VM is killed mid-sync and boots again.
-rm -f "$work/b.img"
-truncate -s "${SIZE_MB}M" "$work/b.img"
+empty_target
 boot b2 b serve
 boot a2 a full
 kill_mid_sync b2
 check_eq "the target's VM is killed mid-sync (status 143)" 143 $?
 boot b3 b rejoin
-finish a2
-rc_a=$?
-stop b3
-finish b3
-rc_b=$?
-check "the target boots again, the sync goes on to its end" test "$rc_a$rc_b" = 00
-[ "$rc_a$rc_b" = 00 ] || show_failed a2 b3
+check_ends "the target boots again, the sync goes on to its end" a2 b3
 check "after the target's restart the images are identical" identical
 check_resent "after its restart the target got what it missed, plus what was in flight" \
 	"$(report b3 missing)" "$(report b3 written)"
 
 # 3. The source's VM is killed mid-sync, boots again and syncs by checksum.
-rm -f "$work/b.img"
-truncate -s "${SIZE_MB}M" "$work/b.img"
+empty_target
 boot b4 b serve
 boot a3 a full
 kill_mid_sync a3
 check_eq "the source's VM is killed mid-sync (status 143)" 143 $?
 boot a4 a checksum
-finish a4
-rc_a=$?
-stop b4
-finish b4
-rc_b=$?
-check "the source boots again and its checksum sync ends" test "$rc_a$rc_b" = 00
-[ "$rc_a$rc_b" = 00 ] || show_failed a4 b4
+check_ends "the source boots again and its checksum sync ends" a4 b4
 check "after the source's restart the images are identical" identical
 missing=$(report a4 missing)
 moved=$(report a4 moved)
