@@ -402,8 +402,7 @@ int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
  */
 int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain)
 {
-	/* A received record starts so that a data record's bytes are aligned. */
-	size_t rx_size = PAGE_SIZE + max_plain + HCX_TAG_LEN;
+	size_t rx_size = HCX_REC_HEADROOM + max_plain + HCX_TAG_LEN;
 	unsigned int nsg = 2 + DIV_ROUND_UP(rx_size, PAGE_SIZE);
 	struct scatterlist *sg;
 	u8 *buf;
@@ -510,7 +509,7 @@ int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len)
  */
 int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len)
 {
-	u8 *buf = ch->rx_buf + PAGE_SIZE - sizeof(struct hcx_rec_data);
+	u8 *buf = ch->rx_buf + HCX_REC_HEADROOM;
 	__le32 *ad = (__le32 *)(buf - HCX_REC_HEADROOM);
 	size_t sealed;
 	int ret;

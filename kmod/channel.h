@@ -40,8 +40,7 @@ struct socket;
  * @nsg: entries of @sg
  * @tx_counter: nonce of the next record sent
  * @rx_counter: nonce of the next record received
- * @rx_buf: where received records are opened; a data record's bytes land
- *	on a page boundary, as block I/O wants them
+ * @rx_buf: where received records are opened
  * @rx_max: the largest plaintext @rx_buf takes
  * @wire_bytes: where to count the bytes sent and received, or NULL; set
  *	by the user, kept across connections

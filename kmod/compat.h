@@ -19,6 +19,13 @@
 #include <net/gso.h>
 #endif
 
+/* The unaligned accessors: 6.12 moved their header out of asm/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* The attributes of a dump request: 6.2 moved them into a genl_info. */
 static inline struct nlattr **hcx_dump_attrs(struct netlink_callback *cb)
 {

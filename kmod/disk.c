@@ -241,6 +241,21 @@ int hcx_disk_io(struct hcx_disk *disk, blk_opf_t opf, u64 pos, void *buf,
 	return ret;
 }
 
+/*
+ * Zero LEN bytes of the backing device at POS: with write-zeroes, which may
+ * unmap, where the device guarantees zeroes that way; with plain writes
+ * otherwise.
+ */
+int hcx_disk_zeroout(struct hcx_disk *disk, u64 pos, u32 len)
+{
+	int ret;
+
+	ret = blkdev_issue_zeroout(disk->backing.bdev, pos >> SECTOR_SHIFT,
+				   len >> SECTOR_SHIFT, GFP_KERNEL, 0);
+	hcx_disk_forget_cached(disk, pos, len);
+	return ret;
+}
+
 /**
  * hcx_disk_action - carry out an operator's action on a disk
  * @disk: the disk, whose lock is held
@@ -319,6 +334,8 @@ void hcx_disk_become(struct hcx_disk *disk, enum hcxrepl_disk_role role)
 	lockdep_assert_held(&disk->lock);
 	WRITE_ONCE(disk->role, role);
 	WRITE_ONCE(disk->consistent, true);
+	/* What the index knew was about the other side's copy of the old role. */
+	hcx_dedup_free(&disk->sync.dedup);
 	set_disk_ro(disk->gd, !source);
 	/* What readers cached while replication wrote underneath is stale. */
 	if (source)
@@ -330,6 +347,7 @@ static void hcx_disk_free(struct kref *ref)
 {
 	struct hcx_disk *disk = container_of(ref, struct hcx_disk, refcount);
 
+	hcx_dedup_free(&disk->sync.dedup);
 	put_disk(disk->gd);
 	ida_free(&hcx_disk_ida, disk->index);
 	hcx_bitmap_free(&disk->map);
@@ -482,7 +500,7 @@ int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
 		     HCX_WRITES_PASS : HCX_WRITES_REFUSE;
 	bio_list_init(&disk->held);
 	init_waitqueue_head(&disk->drained);
-	hcx_sync_init(&disk->sync, conf->streams);
+	hcx_sync_init(&disk->sync, conf->streams, &conf->wanopt);
 	hcx_disk_init_switchover(disk);
 
 	ret = -ENOMEM;

@@ -126,6 +126,7 @@ static inline u32 hcx_chunk_len(const struct hcx_disk *disk, u64 chunk)
  * @backing: path of the backing block device
  * @chunk_bytes: tracking granularity
  * @streams: parallel TCP streams of a sync
+ * @wanopt: WAN optimization
  */
 struct hcx_disk_conf {
 	const char *name;
@@ -134,6 +135,7 @@ struct hcx_disk_conf {
 	const char *backing;
 	u32 chunk_bytes;
 	u8 streams;
+	struct hcx_wanopt_conf wanopt;
 };
 
 int hcx_disk_init(void);
@@ -175,6 +177,7 @@ void hcx_disk_set_gate(struct hcx_disk *disk, enum hcx_write_gate gate);
 void hcx_disk_drain(struct hcx_disk *disk);
 int hcx_disk_io(struct hcx_disk *disk, blk_opf_t opf, u64 pos, void *buf,
 		u32 len);
+int hcx_disk_zeroout(struct hcx_disk *disk, u64 pos, u32 len);
 
 static inline int hcx_disk_read(struct hcx_disk *disk, u64 chunk, void *buf,
 				u32 len)

@@ -21,6 +21,7 @@
 #include "netlink.h"
 #include "noise.h"
 #include "target.h"
+#include "wanopt.h"
 
 struct workqueue_struct *hcx_wq;
 struct workqueue_struct *hcx_channel_wq;
@@ -44,9 +45,13 @@ static int __init hcx_mod_init(void)
 	if (ret)
 		goto err_channel_wq;
 
-	ret = hcx_disk_init();
+	ret = hcx_wanopt_init();
 	if (ret)
 		goto err_noise;
+
+	ret = hcx_disk_init();
+	if (ret)
+		goto err_wanopt;
 
 	ret = hcx_device_init();
 	if (ret)
@@ -63,6 +68,8 @@ err_device:
 	hcx_device_uninit();
 err_disk:
 	hcx_disk_uninit();
+err_wanopt:
+	hcx_wanopt_uninit();
 err_noise:
 	hcx_noise_uninit();
 err_channel_wq:
@@ -83,6 +90,7 @@ static void __exit hcx_mod_exit(void)
 	/* Sessions are freed by work queued after a grace period. */
 	rcu_barrier();
 	destroy_workqueue(hcx_wq);
+	hcx_wanopt_uninit();
 	hcx_noise_uninit();
 }
 

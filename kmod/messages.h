@@ -8,6 +8,7 @@
 #ifndef _HCX_MESSAGES_H
 #define _HCX_MESSAGES_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <uapi/linux/hcxrepl.h>
 
@@ -112,7 +113,7 @@ static inline int hcx_msg_parse(const struct hcx_msg_header *hdr, size_t len)
 enum hcx_record_type {
 	HCX_REC_HELLO = 1,	/* source: which disk, which generation */
 	HCX_REC_WELCOME = 2,	/* target: the answer to a hello */
-	HCX_REC_DATA = 3,	/* source: a chunk's bytes */
+	HCX_REC_DATA = 3,	/* source: a chunk's blocks */
 	HCX_REC_OFFER = 4,	/* source: a chunk's hash, to compare */
 	HCX_REC_ACKS = 5,	/* target: what became of records, in order */
 	HCX_REC_PROMOTE = 6,	/* source, switching over: take over */
@@ -144,11 +145,43 @@ struct hcx_rec_welcome {
 	__le64 gen_seq;
 } __packed;
 
+/*
+ * A data record carries a chunk as blocks of HCX_BLOCK_SIZE bytes (the
+ * chunk's last block may be short).  After the fixed part come one kind
+ * byte per block, then a reference for each HCX_BLOCK_REF block in block
+ * order, then the literal section: the HCX_BLOCK_LITERAL blocks one after
+ * the other, compressed as one by the codec.
+ */
+#define HCX_BLOCK_SHIFT		12
+#define HCX_BLOCK_SIZE		BIT(HCX_BLOCK_SHIFT)
+
+enum hcx_block_kind {
+	HCX_BLOCK_LITERAL = 0,	/* in the literal section */
+	HCX_BLOCK_ZERO = 1,	/* zero bytes */
+	HCX_BLOCK_REF = 2,	/* the bytes the target holds at a position */
+};
+
+enum hcx_codec {
+	HCX_CODEC_NONE = 0,	/* the literal section is the blocks' bytes */
+	HCX_CODEC_LZ4 = 1,	/* an LZ4 block */
+	HCX_CODEC_ZSTD = 2,	/* a zstd frame */
+};
+
 struct hcx_rec_data {
 	struct hcx_msg_header header;
-	__le32 len;
+	__le32 len;		/* the chunk's bytes */
 	__le64 chunk;
-	u8 bytes[];
+	u8 codec;
+	u8 reserved;
+	__le16 refs;		/* how many references follow the kinds */
+	__le32 literal_len;	/* bytes of the literal section as sent */
+	u8 kinds[];
+} __packed;
+
+/* A block the target holds: it checks the hash before it copies it. */
+struct hcx_block_ref {
+	__le64 pos;		/* byte position on the target's disk */
+	u8 hash[HCX_HASH_LEN];
 } __packed;
 
 struct hcx_rec_offer {
@@ -163,6 +196,7 @@ enum hcx_ack_status {
 	HCX_ACK_SAME = 2,	/* the offered hash is the target's */
 	HCX_ACK_DIFFERENT = 3,	/* it is not */
 	HCX_ACK_FAILED = 4,	/* the target could not write or read it */
+	HCX_ACK_STALE = 5,	/* a reference did not match: not written */
 };
 
 struct hcx_rec_ack {
@@ -205,7 +239,8 @@ static_assert(sizeof(struct hcx_msg_cookie) == 64);
 static_assert(sizeof(struct hcx_msg_data) == 16);
 static_assert(sizeof(struct hcx_rec_hello) == 100);
 static_assert(sizeof(struct hcx_rec_welcome) == 32);
-static_assert(sizeof(struct hcx_rec_data) == 16);
+static_assert(sizeof(struct hcx_rec_data) == 24);
+static_assert(sizeof(struct hcx_block_ref) == 40);
 static_assert(sizeof(struct hcx_rec_offer) == 48);
 static_assert(sizeof(struct hcx_rec_ack) == 16);
 static_assert(sizeof(struct hcx_rec_acks) == 8);

@@ -512,6 +512,14 @@ static int hcx_put_disk_stats(struct sk_buff *skb, struct hcx_disk *disk)
 		  atomic64_read(&sync->logical_bytes) },
 		{ HCXREPL_A_DISK_STATS_WIRE_BYTES,
 		  atomic64_read(&sync->wire_bytes) },
+		{ HCXREPL_A_DISK_STATS_ZERO_BYTES,
+		  atomic64_read(&sync->zero_bytes) },
+		{ HCXREPL_A_DISK_STATS_DEDUP_BYTES,
+		  atomic64_read(&sync->dedup_bytes) },
+		{ HCXREPL_A_DISK_STATS_COMPRESS_SAVED_BYTES,
+		  atomic64_read(&sync->compress_saved_bytes) },
+		{ HCXREPL_A_DISK_STATS_DEDUP_STALE,
+		  atomic64_read(&sync->dedup_stale) },
 		{ HCXREPL_A_DISK_STATS_VERIFY_MISMATCHES,
 		  atomic64_read(&sync->verify_mismatches) },
 		{ HCXREPL_A_DISK_STATS_VERIFY_SKIPPED,
@@ -532,6 +540,24 @@ static int hcx_put_disk_stats(struct sk_buff *skb, struct hcx_disk *disk)
 			return -EMSGSIZE;
 		}
 	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The options change under the disk's lock, which a reader does not take. */
+static int hcx_put_wanopt(struct sk_buff *skb,
+			  const struct hcx_wanopt_conf *conf)
+{
+	enum hcxrepl_compress compress = READ_ONCE(conf->compress);
+
+	if (nla_put_u8(skb, HCXREPL_A_DISK_DEDUP, READ_ONCE(conf->dedup)) ||
+	    nla_put_u8(skb, HCXREPL_A_DISK_COMPRESS, compress) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
+			      READ_ONCE(conf->cache_bytes), HCXREPL_A_DISK_PAD))
+		return -EMSGSIZE;
+	if (compress == HCXREPL_COMPRESS_ZSTD &&
+	    nla_put_s32(skb, HCXREPL_A_DISK_COMPRESS_LEVEL,
+			READ_ONCE(conf->level)))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -596,6 +622,7 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 			      HCXREPL_A_DISK_PAD) ||
 	    nla_put_u32(skb, HCXREPL_A_DISK_LAST_ERROR,
 			-READ_ONCE(disk->sync.last_error)) ||
+	    hcx_put_wanopt(skb, &disk->sync.wanopt) ||
 	    hcx_put_disk_stats(skb, disk)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -623,21 +650,43 @@ void hcx_nl_disk_notify(struct hcx_disk *disk)
 				HCXREPL_NLGRP_EVENTS, GFP_KERNEL);
 }
 
-/* WAN optimization is the next issue's: refuse its options until then. */
-static int hcx_disk_wanopt_refused(struct genl_info *info)
+/*
+ * Apply a request's WAN optimization attributes to CONF.  A codec given
+ * without a level gets the default level; a level goes with zstd only.
+ * The policy checked the ranges.
+ *
+ * Return: 0, or -EINVAL with an extack message.
+ */
+static int hcx_wanopt_from_attrs(struct genl_info *info,
+				 struct hcx_wanopt_conf *conf)
 {
-	static const int attrs[] = {
-		HCXREPL_A_DISK_DEDUP, HCXREPL_A_DISK_COMPRESS,
-		HCXREPL_A_DISK_COMPRESS_LEVEL, HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
-	};
-	int i;
+	struct nlattr *level = info->attrs[HCXREPL_A_DISK_COMPRESS_LEVEL];
+	struct nlattr *cache = info->attrs[HCXREPL_A_DISK_DEDUP_CACHE_BYTES];
+	struct nlattr *compress = info->attrs[HCXREPL_A_DISK_COMPRESS];
+	struct nlattr *dedup = info->attrs[HCXREPL_A_DISK_DEDUP];
 
-	for (i = 0; i < ARRAY_SIZE(attrs); i++)
-		if (info->attrs[attrs[i]]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[attrs[i]],
-					    "Deduplication and compression are not implemented yet");
-			return -EOPNOTSUPP;
+	if (dedup)
+		conf->dedup = nla_get_u8(dedup);
+	if (compress) {
+		conf->compress = nla_get_u8(compress);
+		conf->level = HCX_ZSTD_LEVEL_DEFAULT;
+	}
+	if (level) {
+		if (conf->compress != HCXREPL_COMPRESS_ZSTD) {
+			NL_SET_ERR_MSG_ATTR(info->extack, level,
+					    "A compression level goes with zstd only");
+			return -EINVAL;
 		}
+		conf->level = nla_get_s32(level);
+	}
+	if (cache) {
+		if (nla_get_u64(cache) < HCX_DEDUP_CACHE_MIN) {
+			NL_SET_ERR_MSG_ATTR(info->extack, cache,
+					    "The dedup cache takes at least 1 MiB");
+			return -EINVAL;
+		}
+		conf->cache_bytes = nla_get_u64(cache);
+	}
 	return 0;
 }
 
@@ -663,6 +712,12 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct hcx_disk_conf conf = {
 		.chunk_bytes = HCX_CHUNK_DEFAULT,
 		.streams = HCX_STREAMS_DEFAULT,
+		.wanopt = {
+			.dedup = true,
+			.compress = HCXREPL_COMPRESS_LZ4,
+			.level = HCX_ZSTD_LEVEL_DEFAULT,
+			.cache_bytes = HCX_DEDUP_CACHE_DEFAULT,
+		},
 	};
 	struct net_device *dev;
 	int ret;
@@ -672,7 +727,7 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ROLE) ||
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_BACKING))
 		return -EINVAL;
-	ret = hcx_disk_wanopt_refused(info);
+	ret = hcx_wanopt_from_attrs(info, &conf.wanopt);
 	if (ret)
 		return ret;
 	conf.name = nla_data(attrs[HCXREPL_A_DISK_NAME]);
@@ -779,31 +834,47 @@ int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
+	struct hcx_wanopt_conf wanopt;
+	struct hcx_sync *sync;
 	struct hcx_disk *disk;
 	int ret;
 	u8 n;
 
-	ret = hcx_disk_wanopt_refused(info);
-	if (ret)
-		return ret;
 	disk = hcx_disk_from_info(info);
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
+	sync = &disk->sync;
 	mutex_lock(&disk->lock);
+	wanopt = sync->wanopt;
+	n = sync->nr_streams;
+	ret = hcx_wanopt_from_attrs(info, &wanopt);
+	if (ret)
+		goto out;
 	if (streams) {
 		n = nla_get_u8(streams);
 		if (!n || n > HCX_STREAMS_MAX) {
 			NL_SET_ERR_MSG_ATTR(info->extack, streams,
 					    "Streams must be 1 to 16");
 			ret = -EINVAL;
-		} else if (hcx_sync_running(disk)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, streams,
-					    "Streams change between operations only");
-			ret = -EBUSY;
-		} else {
-			WRITE_ONCE(disk->sync.nr_streams, n);
+			goto out;
 		}
 	}
+	/* Whatever the request asks, it asks of the next operation. */
+	if (hcx_sync_running(disk)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "Options change between operations only");
+		ret = -EBUSY;
+		goto out;
+	}
+	WRITE_ONCE(sync->nr_streams, n);
+	/* The index is built anew for a new cap, and not kept while off. */
+	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes)
+		hcx_dedup_free(&sync->dedup);
+	WRITE_ONCE(sync->wanopt.dedup, wanopt.dedup);
+	WRITE_ONCE(sync->wanopt.compress, wanopt.compress);
+	WRITE_ONCE(sync->wanopt.level, wanopt.level);
+	WRITE_ONCE(sync->wanopt.cache_bytes, wanopt.cache_bytes);
+out:
 	mutex_unlock(&disk->lock);
 	hcx_disk_put(disk);
 	return ret;

@@ -52,9 +52,9 @@ const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BY
 	[HCXREPL_A_DISK_BACKING] = { .type = NLA_NUL_STRING, .len = 4095, },
 	[HCXREPL_A_DISK_CHUNK_BYTES] = { .type = NLA_U32, },
 	[HCXREPL_A_DISK_STREAMS] = { .type = NLA_U8, },
-	[HCXREPL_A_DISK_DEDUP] = { .type = NLA_U8, },
+	[HCXREPL_A_DISK_DEDUP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[HCXREPL_A_DISK_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 2),
-	[HCXREPL_A_DISK_COMPRESS_LEVEL] = { .type = NLA_S32, },
+	[HCXREPL_A_DISK_COMPRESS_LEVEL] = NLA_POLICY_RANGE(NLA_S32, 1, 22),
 	[HCXREPL_A_DISK_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
 };
 
@@ -72,9 +72,9 @@ const struct nla_policy hcxrepl_disk_get_nl_policy[HCXREPL_A_DISK_NAME + 1] = {
 const struct nla_policy hcxrepl_disk_set_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BYTES + 1] = {
 	[HCXREPL_A_DISK_NAME] = { .type = NLA_NUL_STRING, .len = 63, },
 	[HCXREPL_A_DISK_STREAMS] = { .type = NLA_U8, },
-	[HCXREPL_A_DISK_DEDUP] = { .type = NLA_U8, },
+	[HCXREPL_A_DISK_DEDUP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[HCXREPL_A_DISK_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 2),
-	[HCXREPL_A_DISK_COMPRESS_LEVEL] = { .type = NLA_S32, },
+	[HCXREPL_A_DISK_COMPRESS_LEVEL] = NLA_POLICY_RANGE(NLA_S32, 1, 22),
 	[HCXREPL_A_DISK_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
 };
 

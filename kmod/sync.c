@@ -12,10 +12,10 @@
  *  - offer (checksum sync, verify): the hash of every chunk goes to the
  *    target, which says whether its copy is the same; different chunks are
  *    marked dirty (a verify counts them instead);
- *  - send: every dirty chunk is cleared in the map, read and sent; it stays
- *    clean only if the target acknowledges it as written to stable storage;
- *    a write meanwhile dirties it again (disk.c), a lost connection puts it
- *    back and the pass sweeps again;
+ *  - send: every dirty chunk is cleared in the map, read, encoded (wanopt.c)
+ *    and sent; it stays clean only if the target acknowledges it as written
+ *    to stable storage; a write meanwhile dirties it again (disk.c), a lost
+ *    connection or a stale reference puts it back and the pass sweeps again;
  *  - done: the operation ends once every record is answered; continuous
  *    replication instead waits for writes and sweeps again.
  *
@@ -33,7 +33,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <crypto/sha2.h>
 #include <linux/netdevice.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -56,11 +55,14 @@
  * @chunk: the chunk it is about
  * @len: the chunk's bytes
  * @type: HCX_REC_DATA or HCX_REC_OFFER
+ * @blocks: how its blocks travelled, and their hashes: what the answer
+ *	teaches the deduplication index; the slot's own, kept across jobs
  */
 struct hcx_stream_job {
 	u64 chunk;
 	u32 len;
 	u8 type;
+	struct hcx_blocks *blocks;
 };
 
 /**
@@ -70,7 +72,10 @@ struct hcx_stream_job {
  * @index: its number among the operation's streams
  * @stop: set by hcx_sync_stop()
  * @ch: its channel
- * @buf: where records are built: a chunk's bytes start at PAGE_SIZE
+ * @buf: where records are built, after HCX_REC_HEADROOM
+ * @bytes: where a chunk is read
+ * @enc: its encoder
+ * @dedup: the disk's index, or NULL when the operation does not use it
  * @ring: records in flight, oldest first
  * @head: the oldest
  * @count: how many
@@ -82,6 +87,9 @@ struct hcx_stream {
 	bool stop;
 	struct hcx_channel ch;
 	u8 *buf;
+	u8 *bytes;
+	struct hcx_encoder enc;
+	struct hcx_dedup *dedup;
 	struct hcx_stream_job ring[HCX_STREAM_WINDOW];
 	unsigned int head;
 	unsigned int count;
@@ -202,37 +210,70 @@ found:
 	return true;
 }
 
+/* Count a chunk sent (a source) or written (a target), and how it travelled. */
+void hcx_sync_count(struct hcx_sync *sync, u32 len,
+		    const struct hcx_encoding *how)
+{
+	atomic64_add(len, &sync->logical_bytes);
+	atomic64_add(how->zero, &sync->zero_bytes);
+	atomic64_add(how->dedup, &sync->dedup_bytes);
+	atomic64_add(how->literal - how->stored, &sync->compress_saved_bytes);
+}
+
 static int hcx_stream_send_job(struct hcx_stream *st,
 			       const struct hcx_stream_job *job)
 {
+	struct hcx_rec_offer *offer = (void *)(st->buf + HCX_REC_HEADROOM);
+	struct hcx_rec_data *data = (void *)(st->buf + HCX_REC_HEADROOM);
 	struct hcx_disk *disk = st->disk;
-	u8 *bytes = st->buf + PAGE_SIZE;
-	struct hcx_rec_offer *offer;
-	struct hcx_rec_data *data;
+	struct hcx_encoding how;
+	size_t len;
 	int ret;
 
-	ret = hcx_disk_read(disk, job->chunk, bytes, job->len);
+	ret = hcx_disk_read(disk, job->chunk, st->bytes, job->len);
 	if (ret)
 		return ret;
+	hcx_blocks_scan(st->bytes, job->len, job->blocks,
+			job->type == HCX_REC_OFFER || st->dedup);
 	if (job->type == HCX_REC_DATA) {
-		data = (struct hcx_rec_data *)(bytes - sizeof(*data));
-		memset(data, 0, sizeof(*data));
-		data->header.type = HCX_REC_DATA;
-		data->len = cpu_to_le32(job->len);
-		data->chunk = cpu_to_le64(job->chunk);
-		ret = hcx_channel_send(&st->ch, (u8 *)data,
-				       sizeof(*data) + job->len);
+		len = hcx_encode(&st->enc, st->dedup, job->chunk,
+				 job->chunk << disk->chunk_shift, st->bytes,
+				 job->len, job->blocks, data, &how);
+		ret = hcx_channel_send(&st->ch, (u8 *)data, len);
 		if (!ret)
-			atomic64_add(job->len, &disk->sync.logical_bytes);
+			hcx_sync_count(&disk->sync, job->len, &how);
 		return ret;
 	}
-	/* An offer is built in the first page, clear of the chunk. */
-	offer = (struct hcx_rec_offer *)(st->buf + HCX_REC_HEADROOM);
 	memset(offer, 0, sizeof(*offer));
 	offer->header.type = HCX_REC_OFFER;
 	offer->chunk = cpu_to_le64(job->chunk);
-	sha256(bytes, job->len, offer->hash);
+	hcx_blocks_digest(job->blocks, offer->hash);
 	return hcx_channel_send(&st->ch, (u8 *)offer, sizeof(*offer));
+}
+
+/*
+ * The target holds the chunk of JOB as its blocks say: teach the index
+ * where (zero blocks need no index), or, for a stale answer, forget what
+ * the references claimed.
+ */
+static void hcx_stream_learn(struct hcx_stream *st,
+			     const struct hcx_stream_job *job, bool stale)
+{
+	const struct hcx_blocks *b = job->blocks;
+	u64 pos = job->chunk << st->disk->chunk_shift;
+	unsigned int i;
+
+	if (!st->dedup)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (b->kinds[i] == HCX_BLOCK_ZERO)
+			continue;
+		if (!stale)
+			hcx_dedup_add(st->dedup, b->hashes[i],
+				      pos + (i << HCX_BLOCK_SHIFT));
+		else if (b->kinds[i] == HCX_BLOCK_REF)
+			hcx_dedup_forget(st->dedup, b->hashes[i]);
+	}
 }
 
 /* Fill the stream's window with what the operation has to send. */
@@ -266,7 +307,7 @@ static int hcx_stream_answer(struct hcx_stream *st,
 	struct hcx_disk *disk = st->disk;
 	struct hcx_sync *sync = &disk->sync;
 	bool data = job->type == HCX_REC_DATA;
-	int ret = 0;
+	bool stale = false;
 
 	if (!st->count || le64_to_cpu(ack->chunk) != job->chunk)
 		return -EPROTO;
@@ -275,13 +316,23 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		if (!data)
 			return -EPROTO;
 		atomic64_add(job->len, &sync->acked_bytes);
+		hcx_stream_learn(st, job, false);
+		break;
+	case HCX_ACK_STALE:
+		if (!data)
+			return -EPROTO;
+		atomic64_inc(&sync->dedup_stale);
+		hcx_stream_learn(st, job, true);
+		stale = true;
 		break;
 	case HCX_ACK_SAME:
 	case HCX_ACK_DIFFERENT:
 		if (data)
 			return -EPROTO;
-		if (ack->status == HCX_ACK_SAME)
+		if (ack->status == HCX_ACK_SAME) {
+			hcx_stream_learn(st, job, false);
 			break;
+		}
 		if (!sync->verify)
 			hcx_bitmap_mark(&disk->map, job->chunk);
 		else if (hcx_bitmap_test(&disk->map, job->chunk))
@@ -298,12 +349,17 @@ static int hcx_stream_answer(struct hcx_stream *st,
 	st->head = (st->head + 1) % HCX_STREAM_WINDOW;
 	st->count--;
 	spin_lock(&sync->lock);
-	sync->in_flight--;
-	sync->in_flight_bytes -= job->len;
+	/* Not written: it goes again, without the references. */
+	if (stale) {
+		hcx_sync_requeue(disk, job);
+	} else {
+		sync->in_flight--;
+		sync->in_flight_bytes -= job->len;
+	}
 	if (!sync->in_flight)
 		hcx_sync_kick(sync);
 	spin_unlock(&sync->lock);
-	return ret;
+	return 0;
 }
 
 static int hcx_stream_recv_acks(struct hcx_stream *st)
@@ -453,8 +509,7 @@ static int hcx_stream_connect(struct hcx_stream *st)
 	dev_put(dev);
 	if (ret)
 		return ret;
-	ret = hcx_channel_reserve(&st->ch, sizeof(struct hcx_rec_data) +
-				  hcx_chunk_bytes(disk)) ?:
+	ret = hcx_channel_reserve(&st->ch, hcx_data_max(hcx_chunk_bytes(disk))) ?:
 	      hcx_stream_hello(st);
 	if (ret)
 		hcx_channel_close(&st->ch);
@@ -552,26 +607,50 @@ static void hcx_sync_tick(struct work_struct *work)
 		queue_delayed_work(hcx_wq, &sync->tick, HZ);
 }
 
-void hcx_sync_init(struct hcx_sync *sync, u8 streams)
+void hcx_sync_init(struct hcx_sync *sync, u8 streams,
+		   const struct hcx_wanopt_conf *wanopt)
 {
 	spin_lock_init(&sync->lock);
 	INIT_KFIFO(sync->redo);
 	init_waitqueue_head(&sync->wait);
 	INIT_DELAYED_WORK(&sync->tick, hcx_sync_tick);
 	sync->nr_streams = streams;
+	sync->wanopt = *wanopt;
+	hcx_dedup_init(&sync->dedup);
+}
+
+static void hcx_stream_free(struct hcx_stream *st)
+{
+	hcx_channel_close(&st->ch);
+	hcx_encoder_free(&st->enc);
+	kvfree(st->ring[0].blocks);
+	kvfree(st->bytes);
+	kvfree(st->buf);
+	kfree(st);
 }
 
 static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
 					 unsigned int index)
 {
-	struct hcx_stream *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	u32 chunk_bytes = hcx_chunk_bytes(disk);
+	size_t blocks_size = hcx_blocks_size(chunk_bytes);
+	struct hcx_stream *st;
+	u8 *blocks;
+	int i;
 
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return NULL;
-	st->buf = kvmalloc(PAGE_SIZE + hcx_chunk_bytes(disk) +
+	st->buf = kvmalloc(HCX_REC_HEADROOM + hcx_data_max(chunk_bytes) +
 			   HCX_REC_TAILROOM, GFP_KERNEL);
-	if (!st->buf) {
-		kfree(st);
+	st->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
+	blocks = kvmalloc_array(HCX_STREAM_WINDOW, blocks_size, GFP_KERNEL);
+	for (i = 0; blocks && i < HCX_STREAM_WINDOW; i++)
+		st->ring[i].blocks = (void *)(blocks + i * blocks_size);
+	if (!st->buf || !st->bytes || !blocks) {
+		kvfree(blocks);
+		st->ring[0].blocks = NULL;
+		hcx_stream_free(st);
 		return NULL;
 	}
 	INIT_WORK(&st->work, hcx_stream_work);
@@ -580,13 +659,6 @@ static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
 	hcx_channel_init(&st->ch);
 	st->ch.wire_bytes = &disk->sync.wire_bytes;
 	return st;
-}
-
-static void hcx_stream_free(struct hcx_stream *st)
-{
-	hcx_channel_close(&st->ch);
-	kvfree(st->buf);
-	kfree(st);
 }
 
 /* Wait for the streams of the last operation and free them. */
@@ -627,12 +699,17 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 {
 	struct hcx_sync *sync = &disk->sync;
 	struct hcx_stream *st;
-	int i;
+	int i, ret;
 
 	lockdep_assert_held(&disk->lock);
 	if (hcx_sync_running(disk))
 		return -EBUSY;
 	hcx_sync_reap(disk);
+	if (sync->wanopt.dedup && !sync->dedup.buckets) {
+		ret = hcx_dedup_resize(&sync->dedup, sync->wanopt.cache_bytes);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < sync->nr_streams; i++) {
 		st = hcx_stream_new(disk, i);
 		if (!st) {
@@ -640,6 +717,13 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 			return -ENOMEM;
 		}
 		sync->streams[i] = st;
+		st->dedup = sync->wanopt.dedup ? &sync->dedup : NULL;
+		ret = hcx_encoder_init(&st->enc, &sync->wanopt,
+				       hcx_chunk_bytes(disk));
+		if (ret) {
+			hcx_sync_reap(disk);
+			return ret;
+		}
 	}
 
 	spin_lock(&sync->lock);

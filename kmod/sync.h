@@ -14,6 +14,8 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/hcxrepl.h>
 
+#include "wanopt.h"
+
 struct hcx_disk;
 struct hcx_stream;
 
@@ -53,12 +55,19 @@ enum hcx_sync_pass {
  * @last_error: why the last operation stopped, 0 when it finished
  * @nr_streams: how many streams an operation uses
  * @streams: the streams of the running operation; under the disk's lock
+ * @wanopt: the disk's WAN optimization options; under the disk's lock,
+ *	changed only between operations
+ * @dedup: the deduplication index of this side as a source
  * @kicks: bumped whenever work may have appeared
  * @wait: streams wait here for work, a resume, or the end
  * @tick: once a second while an operation runs: throughput, events
  * @acked_bytes: chunk bytes the target acknowledged as written
  * @wire_bytes: bytes this side sent and received on the channel's sockets
  * @logical_bytes: chunk bytes sent (a source) or written (a target)
+ * @zero_bytes: of those, bytes that travelled as zero blocks
+ * @dedup_bytes: bytes that travelled as references
+ * @compress_saved_bytes: bytes compression saved
+ * @dedup_stale: data records the target answered stale
  * @verify_mismatches: chunks a verify found different
  * @verify_skipped: chunks a verify skipped because they were written
  * @reconnects: connections lost and opened again
@@ -85,6 +94,8 @@ struct hcx_sync {
 
 	u8 nr_streams;
 	struct hcx_stream *streams[HCX_STREAMS_MAX];
+	struct hcx_wanopt_conf wanopt;
+	struct hcx_dedup dedup;
 	atomic_t kicks;
 	wait_queue_head_t wait;
 	struct delayed_work tick;
@@ -92,6 +103,10 @@ struct hcx_sync {
 	atomic64_t acked_bytes;
 	atomic64_t wire_bytes;
 	atomic64_t logical_bytes;
+	atomic64_t zero_bytes;
+	atomic64_t dedup_bytes;
+	atomic64_t compress_saved_bytes;
+	atomic64_t dedup_stale;
 	atomic64_t verify_mismatches;
 	atomic64_t verify_skipped;
 	atomic64_t reconnects;
@@ -99,7 +114,10 @@ struct hcx_sync {
 	u64 throughput_bps;
 };
 
-void hcx_sync_init(struct hcx_sync *sync, u8 streams);
+void hcx_sync_init(struct hcx_sync *sync, u8 streams,
+		   const struct hcx_wanopt_conf *wanopt);
+void hcx_sync_count(struct hcx_sync *sync, u32 len,
+		    const struct hcx_encoding *how);
 int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		   bool continuous, bool verify);
 void hcx_sync_stop(struct hcx_disk *disk);

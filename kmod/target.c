@@ -6,8 +6,9 @@
  * UDP sockets (socket.c opens and closes both).  Each accepted connection
  * becomes a work item on hcx_channel_wq that runs the responder's
  * handshake, reads the hello naming a disk, and then serves records: a
- * data record is written to the backing device, an offer is compared with
- * the hash of the target's own copy.  Answers go back in order, batched;
+ * data record is decoded (wanopt.c), its references checked against the
+ * target's own blocks, and written to the backing device; an offer is
+ * compared with the digest of the target's own copy.  Answers go back in order, batched;
  * before answers that report writes, the backing device is flushed, so
  * "written" always means on stable storage.
  *
@@ -78,6 +79,9 @@ struct hcx_listener {
  * @acks: where answers are gathered, with the room a record needs around
  * @nacks: answers gathered and not sent yet
  * @flush: some of them report writes: flush before sending them
+ * @bytes: where a chunk is decoded, or read to be hashed
+ * @blocks: the blocks of a chunk read to be hashed
+ * @dec: the decoder
  */
 struct hcx_target_conn {
 	struct list_head list;
@@ -93,6 +97,9 @@ struct hcx_target_conn {
 	struct hcx_rec_acks *acks;
 	u32 nacks;
 	bool flush;
+	u8 *bytes;
+	struct hcx_blocks *blocks;
+	struct hcx_decoder dec;
 };
 
 static DEFINE_MUTEX(hcx_target_lock);
@@ -111,6 +118,9 @@ static void hcx_target_conn_free(struct hcx_target_conn *conn)
 		netdev_put(conn->dev, &conn->dev_tracker);
 	if (conn->disk)
 		hcx_disk_put(conn->disk);
+	hcx_decoder_free(&conn->dec);
+	kvfree(conn->blocks);
+	kvfree(conn->bytes);
 	kfree((u8 *)conn->acks - HCX_REC_HEADROOM);
 	kfree(conn);
 }
@@ -163,26 +173,84 @@ static s64 hcx_target_chunk_len(const struct hcx_target_conn *conn, u64 chunk)
 		     conn->source_size - (chunk << conn->chunk_shift));
 }
 
+/* A record's references must name whole blocks of this disk. */
+static bool hcx_target_refs_valid(const struct hcx_target_conn *conn,
+				  const struct hcx_data_view *v)
+{
+	const struct hcx_block_ref *ref = v->refs;
+	unsigned int i;
+	u64 pos;
+
+	for (i = 0; i < v->n; i++) {
+		if (v->kinds[i] != HCX_BLOCK_REF)
+			continue;
+		pos = get_unaligned_le64(&ref++->pos);
+		if (!IS_ALIGNED(pos, HCX_BLOCK_SIZE) ||
+		    pos > conn->disk->size - hcx_block_len(v->len, i))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Read the referenced blocks into their places in OUT, each checked against
+ * the hash the source sent: HCX_ACK_WRITTEN when all match.
+ */
+static u8 hcx_target_fetch_refs(struct hcx_target_conn *conn,
+				const struct hcx_data_view *v, u8 *out)
+{
+	const struct hcx_block_ref *ref = v->refs;
+	u8 hash[HCX_HASH_LEN];
+	unsigned int i;
+	u8 *block;
+	u32 blen;
+
+	for (i = 0; i < v->n; i++) {
+		if (v->kinds[i] != HCX_BLOCK_REF)
+			continue;
+		block = out + (i << HCX_BLOCK_SHIFT);
+		blen = hcx_block_len(v->len, i);
+		if (hcx_disk_io(conn->disk, REQ_OP_READ,
+				get_unaligned_le64(&ref->pos), block, blen))
+			return HCX_ACK_FAILED;
+		sha256(block, blen, hash);
+		if (crypto_memneq(hash, ref->hash, HCX_HASH_LEN))
+			return HCX_ACK_STALE;
+		ref++;
+	}
+	return HCX_ACK_WRITTEN;
+}
+
 static int hcx_target_data(struct hcx_target_conn *conn,
 			   struct hcx_rec_data *rec, size_t len)
 {
-	u32 bytes = le32_to_cpu(rec->len);
-	u64 chunk = le64_to_cpu(rec->chunk);
-	s64 n = hcx_target_chunk_len(conn, chunk);
+	struct hcx_disk *disk = conn->disk;
+	struct hcx_data_view v;
+	u8 status;
+	u64 pos;
+	int ret;
 
-	if (n < 0 || len < sizeof(*rec) || len - sizeof(*rec) != bytes ||
-	    bytes != n)
+	ret = hcx_data_parse(rec, len, &v);
+	if (ret)
+		return ret;
+	if (v.len != hcx_target_chunk_len(conn, v.chunk) ||
+	    !hcx_target_refs_valid(conn, &v))
 		return -EPROTO;
 	/* Promoted meanwhile: the disk is no longer replication's to write. */
-	if (READ_ONCE(conn->disk->role) != HCXREPL_DISK_ROLE_TARGET)
+	if (READ_ONCE(disk->role) != HCXREPL_DISK_ROLE_TARGET)
 		return -EROFS;
-	if (hcx_disk_io(conn->disk, REQ_OP_WRITE, chunk << conn->chunk_shift,
-			rec->bytes, bytes)) {
-		hcx_target_answer(conn, chunk, HCX_ACK_FAILED);
-		return 0;
-	}
-	atomic64_add(bytes, &conn->disk->sync.logical_bytes);
-	hcx_target_answer(conn, chunk, HCX_ACK_WRITTEN);
+	ret = hcx_data_expand(&conn->dec, &v, conn->bytes);
+	if (ret)
+		return ret;
+	pos = v.chunk << conn->chunk_shift;
+	status = hcx_target_fetch_refs(conn, &v, conn->bytes);
+	if (status == HCX_ACK_WRITTEN &&
+	    (v.how.zero == v.len ? hcx_disk_zeroout(disk, pos, v.len) :
+	     hcx_disk_io(disk, REQ_OP_WRITE, pos, conn->bytes, v.len)))
+		status = HCX_ACK_FAILED;
+	if (status == HCX_ACK_WRITTEN)
+		hcx_sync_count(&disk->sync, v.len, &v.how);
+	hcx_target_answer(conn, v.chunk, status);
 	return 0;
 }
 
@@ -191,25 +259,20 @@ static int hcx_target_offer(struct hcx_target_conn *conn,
 {
 	u64 chunk = le64_to_cpu(rec->chunk);
 	s64 n = hcx_target_chunk_len(conn, chunk);
-	u8 hash[HCX_HASH_LEN];
-	void *bytes;
+	u8 digest[HCX_HASH_LEN];
 	u8 status;
 
 	if (n < 0 || len != sizeof(*rec))
 		return -EPROTO;
-	/* The record is opened in the channel's buffer: read beside it. */
-	bytes = kvmalloc(n, GFP_KERNEL);
-	if (!bytes)
-		return -ENOMEM;
 	if (hcx_disk_io(conn->disk, REQ_OP_READ, chunk << conn->chunk_shift,
-			bytes, n)) {
+			conn->bytes, n)) {
 		status = HCX_ACK_FAILED;
 	} else {
-		sha256(bytes, n, hash);
-		status = crypto_memneq(hash, rec->hash, HCX_HASH_LEN) ?
+		hcx_blocks_scan(conn->bytes, n, conn->blocks, true);
+		hcx_blocks_digest(conn->blocks, digest);
+		status = crypto_memneq(digest, rec->hash, HCX_HASH_LEN) ?
 			 HCX_ACK_DIFFERENT : HCX_ACK_SAME;
 	}
-	kvfree(bytes);
 	hcx_target_answer(conn, chunk, status);
 	return 0;
 }
@@ -374,8 +437,11 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 	if (err)
 		return err;
 	conn->ch.wire_bytes = &conn->disk->sync.wire_bytes;
-	return hcx_channel_reserve(&conn->ch, sizeof(struct hcx_rec_data) +
-				   chunk_bytes);
+	conn->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
+	conn->blocks = kvmalloc(hcx_blocks_size(chunk_bytes), GFP_KERNEL);
+	if (!conn->bytes || !conn->blocks)
+		return -ENOMEM;
+	return hcx_channel_reserve(&conn->ch, hcx_data_max(chunk_bytes));
 }
 
 static void hcx_target_conn_work(struct work_struct *work)

@@ -75,6 +75,53 @@ check_fails "setconf refuses a second peer" "^hcxrepl: setconf: $conf:3: a secon
 check_fails "setconf of a missing file" "^hcxrepl: setconf: cannot open '/nonexistent'" \
 	$hcxrepl setconf hcx0 /nonexistent
 rm -f "$conf"
+
+# check_refused TEXT WANT COMMAND...: COMMAND exits with status 1 and its
+# standard error is exactly the one line WANT.  The CLI checks every
+# argument before it opens a netlink socket, and WANT is a message about
+# an argument: had it sent anything, it would have said something else
+# (the module is missing, or what the kernel answered).
+check_refused() {
+	local text=$1 want=$2 err rc=0
+	shift 2
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" = 1 ] && [ "$err" = "$want" ]; then
+		tap_ok "$text"
+	else
+		tap_not_ok "$text"
+		echo "# exit status $rc, wanted 1"
+		printf '# stderr: %s\n' "$err"
+		echo "# wanted: $want"
+	fi
+}
+
+# WAN-optimization options of disk add and disk set.  add names a device
+# that does not exist, so that an accepted line stops there, sending nothing.
+add="$hcxrepl disk add vm1 dev hcx-none backing /dev/null role source"
+compress_want="compress must be lz4, zstd[:LEVEL 1-22] or none"
+for verb in add set; do
+	[ $verb = add ] && cmd=$add || cmd="$hcxrepl disk set vm1"
+	check_refused "disk $verb: dedup maybe" \
+		"hcxrepl: disk $verb: dedup must be on or off, not 'maybe'" \
+		$cmd dedup maybe
+	for bad in gzip zstd:0 zstd:23 zstd:x lz4:3; do
+		check_refused "disk $verb: compress $bad" \
+			"hcxrepl: disk $verb: $compress_want, not '$bad'" \
+			$cmd compress $bad
+	done
+	check_refused "disk $verb: dedup-cache 12Q" \
+		"hcxrepl: disk $verb: '12Q' is not a dedup cache size (say 64M)" \
+		$cmd dedup-cache 12Q
+	check_refused "disk $verb: compress without a value" \
+		"hcxrepl: disk $verb: 'compress' needs a value" $cmd compress
+done
+for good in "dedup on compress zstd:1 dedup-cache 1M" \
+	"dedup off compress zstd:22 dedup-cache 64MiB" \
+	"compress zstd" "compress lz4" "compress none dedup-cache 1073741824"; do
+	check_refused "disk add accepts $good" \
+		"hcxrepl: disk add: no device 'hcx-none'" $add $good
+done
+
 check "an error is one line, with no usage dump after it" \
 	test "$($hcxrepl frobnicate 2>&1 | wc -l)" = 1
 tap_done

@@ -3,6 +3,7 @@
  * Disk commands of the CLI: add, del, show, set, the actions, and monitor.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/genetlink.h>
@@ -41,12 +42,22 @@ static const char *const kind_names[] = {
 	[HCXREPL_SYNC_KIND_CHECKSUM] = "checksum",
 };
 
+static const char *const compress_names[] = {
+	[HCXREPL_COMPRESS_NONE] = "none",
+	[HCXREPL_COMPRESS_LZ4] = "lz4",
+	[HCXREPL_COMPRESS_ZSTD] = "zstd",
+};
+
 static const struct {
 	unsigned int attr;
 	const char *key;
 } disk_counters[] = {
 	{ HCXREPL_A_DISK_STATS_LOGICAL_BYTES, "logical_bytes" },
 	{ HCXREPL_A_DISK_STATS_WIRE_BYTES, "wire_bytes" },
+	{ HCXREPL_A_DISK_STATS_ZERO_BYTES, "zero_bytes" },
+	{ HCXREPL_A_DISK_STATS_DEDUP_BYTES, "dedup_bytes" },
+	{ HCXREPL_A_DISK_STATS_COMPRESS_SAVED_BYTES, "compress_saved_bytes" },
+	{ HCXREPL_A_DISK_STATS_DEDUP_STALE, "dedup_stale" },
 	{ HCXREPL_A_DISK_STATS_VERIFY_MISMATCHES, "verify_mismatches" },
 	{ HCXREPL_A_DISK_STATS_VERIFY_SKIPPED, "verify_skipped" },
 	{ HCXREPL_A_DISK_STATS_RECONNECTS, "reconnects" },
@@ -102,8 +113,45 @@ static uint64_t disk_u64(const struct disk_reply *r, unsigned int attr)
 	return hcx_attr_u64(r->a[attr]);
 }
 
+static unsigned int disk_compress(const struct disk_reply *r)
+{
+	return hcx_attr_u8(r->a[HCXREPL_A_DISK_COMPRESS]);
+}
+
+static int32_t disk_compress_level(const struct disk_reply *r)
+{
+	return hcx_attr_u32(r->a[HCXREPL_A_DISK_COMPRESS_LEVEL]);
+}
+
+/* Logical bytes per byte on the wire; false while nothing went on it. */
+static bool reduction_ratio(const struct disk_reply *r, double *ratio)
+{
+	const struct nlattr *const *st = r->stats;
+	uint64_t logical = hcx_attr_u64(st[HCXREPL_A_DISK_STATS_LOGICAL_BYTES]);
+	uint64_t wire = hcx_attr_u64(st[HCXREPL_A_DISK_STATS_WIRE_BYTES]);
+
+	if (!wire)
+		return false;
+	*ratio = (double)logical / wire;
+	return true;
+}
+
+/* The reduction ratio as "3.42x", or "-" while nothing went on the wire. */
+static const char *reduction_text(char *buf, size_t len,
+				  const struct disk_reply *r)
+{
+	double ratio;
+
+	if (reduction_ratio(r, &ratio))
+		snprintf(buf, len, "%.2fx", ratio);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static void print_disk_json(const struct disk_reply *r, bool stats)
 {
+	double ratio;
 	size_t i;
 
 	json_object_start(NULL);
@@ -118,6 +166,18 @@ static void print_disk_json(const struct disk_reply *r, bool stats)
 	json_string("interconnect", r->ifname);
 	json_u64("chunk_bytes", hcx_attr_u32(r->a[HCXREPL_A_DISK_CHUNK_BYTES]));
 	json_u64("streams", hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]));
+	if (r->a[HCXREPL_A_DISK_DEDUP])
+		json_bool("dedup", hcx_attr_u8(r->a[HCXREPL_A_DISK_DEDUP]));
+	if (r->a[HCXREPL_A_DISK_COMPRESS])
+		json_string("compress", name_of(compress_names,
+						ARRAY_SIZE(compress_names),
+						disk_compress(r)));
+	if (disk_compress(r) == HCXREPL_COMPRESS_ZSTD &&
+	    r->a[HCXREPL_A_DISK_COMPRESS_LEVEL])
+		json_s64("compress_level", disk_compress_level(r));
+	if (r->a[HCXREPL_A_DISK_DEDUP_CACHE_BYTES])
+		json_u64("dedup_cache_bytes",
+			 disk_u64(r, HCXREPL_A_DISK_DEDUP_CACHE_BYTES));
 	json_u64("total_bytes", disk_u64(r, HCXREPL_A_DISK_TOTAL_BYTES));
 	json_u64("dirty_bytes", disk_u64(r, HCXREPL_A_DISK_DIRTY_BYTES));
 	json_u64("synced_bytes", disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES));
@@ -133,23 +193,41 @@ static void print_disk_json(const struct disk_reply *r, bool stats)
 		for (i = 0; i < ARRAY_SIZE(disk_counters); i++)
 			json_u64(disk_counters[i].key,
 				 hcx_attr_u64(r->stats[disk_counters[i].attr]));
+		if (reduction_ratio(r, &ratio))
+			json_double("reduction_ratio", ratio, 2);
+		else
+			json_null("reduction_ratio");
 		json_object_end();
 	}
 	json_object_end();
 }
 
+static const char *const byte_units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+
 /* BYTES in the largest binary unit that keeps a digit before the point. */
 static const char *human_bytes(char *buf, size_t len, uint64_t bytes)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = bytes;
 	size_t u = 0;
 
-	while (v >= 1024 && u < ARRAY_SIZE(units) - 1) {
+	while (v >= 1024 && u < ARRAY_SIZE(byte_units) - 1) {
 		v /= 1024;
 		u++;
 	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, byte_units[u]);
+	return buf;
+}
+
+/* BYTES exactly, in the largest binary unit that divides it ("64 MiB"). */
+static const char *exact_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	size_t u = 0;
+
+	while (bytes && !(bytes & 1023) && u < ARRAY_SIZE(byte_units) - 1) {
+		bytes >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 " %s", bytes, byte_units[u]);
 	return buf;
 }
 
@@ -159,6 +237,28 @@ static double percent_synced(const struct disk_reply *r)
 
 	return total ? 100.0 * disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES) / total :
 		       100.0;
+}
+
+/* "  wan optimization: dedup on (cache 64 MiB), compress zstd:3" */
+static void print_wanopt_text(const struct disk_reply *r)
+{
+	bool dedup = hcx_attr_u8(r->a[HCXREPL_A_DISK_DEDUP]);
+	uint64_t cache = disk_u64(r, HCXREPL_A_DISK_DEDUP_CACHE_BYTES);
+	char buf[32];
+
+	/* A module that does not report the options. */
+	if (!r->a[HCXREPL_A_DISK_DEDUP] || !r->a[HCXREPL_A_DISK_COMPRESS])
+		return;
+	printf("  wan optimization: dedup %s", dedup ? "on" : "off");
+	if (dedup && r->a[HCXREPL_A_DISK_DEDUP_CACHE_BYTES])
+		printf(" (cache %s)", exact_bytes(buf, sizeof(buf), cache));
+	printf(", compress %s", name_of(compress_names,
+					ARRAY_SIZE(compress_names),
+					disk_compress(r)));
+	if (disk_compress(r) == HCXREPL_COMPRESS_ZSTD &&
+	    r->a[HCXREPL_A_DISK_COMPRESS_LEVEL])
+		printf(":%" PRId32, disk_compress_level(r));
+	putchar('\n');
 }
 
 static void print_disk_text(const struct disk_reply *r, bool stats)
@@ -182,6 +282,7 @@ static void print_disk_text(const struct disk_reply *r, bool stats)
 	       human_bytes(a, sizeof(a),
 			   hcx_attr_u32(r->a[HCXREPL_A_DISK_CHUNK_BYTES])),
 	       hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]));
+	print_wanopt_text(r);
 	printf("  synced: %.1f%% (%s of %s), lag %s, %.1f Mbit/s\n",
 	       percent_synced(r),
 	       human_bytes(a, sizeof(a), disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES)),
@@ -207,6 +308,7 @@ static void print_disk_text(const struct disk_reply *r, bool stats)
 	for (i = 0; i < ARRAY_SIZE(disk_counters); i++)
 		printf("  %s: %" PRIu64 "\n", disk_counters[i].key,
 		       hcx_attr_u64(r->stats[disk_counters[i].attr]));
+	printf("  reduction: %s\n", reduction_text(a, sizeof(a), r));
 }
 
 struct show_state {
@@ -281,6 +383,7 @@ static int disk_request(struct hcx_genl *g, struct nlmsghdr *nlh,
 static bool parse_size(const char *text, uint64_t *out)
 {
 	unsigned long long v;
+	unsigned int shift;
 	char *end;
 
 	errno = 0;
@@ -288,14 +391,18 @@ static bool parse_size(const char *text, uint64_t *out)
 	if (errno || end == text || *text == '-')
 		return false;
 	if (!strcmp(end, "K") || !strcmp(end, "KiB") || !strcmp(end, "k"))
-		v <<= 10;
+		shift = 10;
 	else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
-		v <<= 20;
+		shift = 20;
 	else if (!strcmp(end, "G") || !strcmp(end, "GiB"))
-		v <<= 30;
-	else if (*end)
+		shift = 30;
+	else if (!*end)
+		shift = 0;
+	else
 		return false;
-	*out = v;
+	if (v > UINT64_MAX >> shift)
+		return false;
+	*out = (uint64_t)v << shift;
 	return true;
 }
 
@@ -313,12 +420,101 @@ static bool parse_streams(const char *text, uint8_t *out, const char *what)
 	return true;
 }
 
+/* The WAN-optimization options of disk add and disk set; -1: not given. */
+struct wanopt {
+	int dedup;
+	int compress;
+	int level;			/* 0: not given */
+	bool has_cache;
+	uint64_t cache;
+};
+
+#define WANOPT_INIT { .dedup = -1, .compress = -1 }
+
+/* "lz4", "zstd", "zstd:LEVEL" or "none" into W; false for anything else. */
+static bool parse_compress(const char *text, struct wanopt *w)
+{
+	const char *colon = strchr(text, ':');
+	size_t n = colon ? (size_t)(colon - text) : strlen(text);
+	int i, compress = -1;
+	char *end;
+	long level;
+
+	for (i = 0; i < (int)ARRAY_SIZE(compress_names); i++)
+		if (strlen(compress_names[i]) == n &&
+		    !strncmp(text, compress_names[i], n))
+			compress = i;
+	if (compress < 0)
+		return false;
+	level = 0;
+	if (colon) {
+		if (compress != HCXREPL_COMPRESS_ZSTD ||
+		    !isdigit((unsigned char)colon[1]))
+			return false;
+		errno = 0;
+		level = strtol(colon + 1, &end, 10);
+		if (errno || *end || level < 1 || level > 22)
+			return false;
+	}
+	w->compress = compress;
+	w->level = level;
+	return true;
+}
+
+/*
+ * KEY VAL into W when KEY is a WAN-optimization option.  Return: 1 when it
+ * is one, 0 when it is not, -1 (with a message) when VAL is bad.
+ */
+static int parse_wanopt(const char *key, const char *val, struct wanopt *w,
+			const char *what)
+{
+	if (!strcmp(key, "dedup")) {
+		if (!strcmp(val, "on") || !strcmp(val, "off")) {
+			w->dedup = !strcmp(val, "on");
+			return 1;
+		}
+		fprintf(stderr, "hcxrepl: disk %s: dedup must be on or off, not '%s'\n",
+			what, val);
+		return -1;
+	}
+	if (!strcmp(key, "compress")) {
+		if (parse_compress(val, w))
+			return 1;
+		fprintf(stderr, "hcxrepl: disk %s: compress must be lz4, zstd[:LEVEL 1-22] or none, not '%s'\n",
+			what, val);
+		return -1;
+	}
+	if (!strcmp(key, "dedup-cache")) {
+		if (parse_size(val, &w->cache)) {
+			w->has_cache = true;
+			return 1;
+		}
+		fprintf(stderr, "hcxrepl: disk %s: '%s' is not a dedup cache size (say 64M)\n",
+			what, val);
+		return -1;
+	}
+	return 0;
+}
+
+static void put_wanopt(struct nlmsghdr *nlh, const struct wanopt *w)
+{
+	if (w->dedup >= 0)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_DEDUP, w->dedup);
+	if (w->compress >= 0)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_COMPRESS, w->compress);
+	if (w->level)
+		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_COMPRESS_LEVEL, w->level);
+	if (w->has_cache)
+		mnl_attr_put_u64(nlh, HCXREPL_A_DISK_DEDUP_CACHE_BYTES, w->cache);
+}
+
 static int disk_add(int argc, char **argv)
 {
 	const char *name, *dev = NULL, *backing = NULL;
+	struct wanopt w = WANOPT_INIT;
 	uint64_t chunk = 0;
 	uint8_t streams = 0;
-	int role = -1, i;
+	int role = -1, i, ret;
 	unsigned int ifindex;
 	struct nlmsghdr *nlh;
 	struct hcx_genl g;
@@ -357,6 +553,9 @@ static int disk_add(int argc, char **argv)
 		} else if (!strcmp(key, "streams")) {
 			if (!parse_streams(val, &streams, "add"))
 				return 1;
+		} else if ((ret = parse_wanopt(key, val, &w, "add"))) {
+			if (ret < 0)
+				return 1;
 		} else {
 			fprintf(stderr, "hcxrepl: disk add: unknown argument '%s'\n", key);
 			return 1;
@@ -384,15 +583,17 @@ static int disk_add(int argc, char **argv)
 		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_CHUNK_BYTES, chunk);
 	if (streams)
 		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
+	put_wanopt(nlh, &w);
 	return disk_request(&g, nlh, "add", name);
 }
 
 static int disk_set(int argc, char **argv)
 {
+	struct wanopt w = WANOPT_INIT;
 	uint8_t streams = 0;
 	struct nlmsghdr *nlh;
 	struct hcx_genl g;
-	int i;
+	int i, ret;
 
 	if (argc < 2) {
 		fprintf(stderr, "hcxrepl: disk set: which disk?\n");
@@ -401,12 +602,21 @@ static int disk_set(int argc, char **argv)
 	if (!name_ok(argv[1], "set"))
 		return 1;
 	for (i = 2; i < argc; i += 2) {
-		if (!strcmp(argv[i], "streams") && i + 1 < argc) {
-			if (!parse_streams(argv[i + 1], &streams, "set"))
+		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!val) {
+			fprintf(stderr, "hcxrepl: disk set: '%s' needs a value\n", key);
+			return 1;
+		}
+		if (!strcmp(key, "streams")) {
+			if (!parse_streams(val, &streams, "set"))
+				return 1;
+		} else if ((ret = parse_wanopt(key, val, &w, "set"))) {
+			if (ret < 0)
 				return 1;
 		} else {
 			fprintf(stderr, "hcxrepl: disk set: unknown argument '%s'\n",
-				argv[i]);
+				key);
 			return 1;
 		}
 	}
@@ -416,6 +626,7 @@ static int disk_set(int argc, char **argv)
 	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, argv[1]);
 	if (streams)
 		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
+	put_wanopt(nlh, &w);
 	return disk_request(&g, nlh, "set", argv[1]);
 }
 
@@ -580,7 +791,7 @@ struct monitor {
 	unsigned int n;			/* disks on screen */
 	unsigned int drawn;		/* lines drawn last time */
 	char names[MONITOR_MAX][HCXREPL_DISK_NAME_MAX];
-	char lines[MONITOR_MAX][160];
+	char lines[MONITOR_MAX][256];
 };
 
 static void eta_text(char *buf, size_t len, uint64_t lag, uint64_t bps)
@@ -600,24 +811,25 @@ static void eta_text(char *buf, size_t len, uint64_t lag, uint64_t bps)
 		 s / 60 % 60, s % 60);
 }
 
-/* One line: name, state, a bar, percent, rate, ETA, lag. */
+/* One line: name, state, a bar, percent, rate, ETA, lag, reduction. */
 static void monitor_line(char *buf, size_t len, const struct disk_reply *r)
 {
 	uint64_t lag = disk_u64(r, HCXREPL_A_DISK_LAG_BYTES);
 	uint64_t bps = disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS);
 	double pct = percent_synced(r);
-	char bar[31], eta[24], lagtext[32];
+	char bar[31], eta[24], lagtext[32], reduction[32];
 	int i, fill = pct * 30 / 100;
 
 	for (i = 0; i < 30; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = '\0';
 	eta_text(eta, sizeof(eta), lag, bps);
-	snprintf(buf, len, "%-12.12s %-11s [%s] %5.1f%% %8.1f Mbit/s  ETA %-8s lag %s",
+	snprintf(buf, len, "%-12.12s %-11s [%s] %5.1f%% %8.1f Mbit/s  ETA %-8s lag %-10s reduction %s",
 		 r->name, name_of(state_names, ARRAY_SIZE(state_names),
 				  hcx_attr_u8(r->a[HCXREPL_A_DISK_STATE])),
 		 bar, pct, bps / 1e6, eta,
-		 human_bytes(lagtext, sizeof(lagtext), lag));
+		 human_bytes(lagtext, sizeof(lagtext), lag),
+		 reduction_text(reduction, sizeof(reduction), r));
 }
 
 static void monitor_show(struct monitor *m, const struct disk_reply *r)

@@ -5,6 +5,7 @@
  */
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -75,6 +76,27 @@ void json_u64(const char *key, uint64_t value)
 {
 	put_key(key);
 	printf("%" PRIu64, value);
+}
+
+void json_s64(const char *key, int64_t value)
+{
+	put_key(key);
+	printf("%" PRId64, value);
+}
+
+void json_double(const char *key, double value, int decimals)
+{
+	put_key(key);
+	if (isfinite(value))
+		printf("%.*f", decimals, value);
+	else
+		fputs("null", stdout);
+}
+
+void json_null(const char *key)
+{
+	put_key(key);
+	fputs("null", stdout);
 }
 
 void json_bool(const char *key, bool value)

@@ -16,14 +16,15 @@ load_module() {
 	insmod "$HCX_KO"
 }
 
-# ynl ARGS...: the kernel's YNL CLI, driven by our spec alone.
+# ynl ARGS...: the kernel's YNL CLI, driven by our spec alone; in the
+# network namespace $YNL_NETNS when that is set.
 ynl() {
 	local src
 	src=$(source_tree 6.12)
 	# The spec is validated against the schema where it is generated
 	# (selftests/ynl/regen.sh); here that would cost seconds a call.
-	/usr/bin/python3 "$src/tools/net/ynl/cli.py" --spec "$HCX_SPEC" \
-		--no-schema "$@"
+	${YNL_NETNS:+ip netns exec "$YNL_NETNS"} /usr/bin/python3 \
+		"$src/tools/net/ynl/cli.py" --spec "$HCX_SPEC" --no-schema "$@"
 }
 
 # ynl_rt ARGS...: the same client over rtnetlink, with the kernel's spec.

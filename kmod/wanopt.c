@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * WAN optimization of the replication channel.
+ *
+ * A chunk travels as blocks of HCX_BLOCK_SIZE bytes, each zero, a
+ * reference, or literal; the literal blocks travel together, compressed
+ * when that saves at least an eighth of their bytes (messages.h, and
+ * protocol.rst "Data records").  Dedup, then compression, then sealing.
+ *
+ * The source's index maps the SHA-256 of a block to a position where the
+ * target held those bytes when it last said so: blocks it acknowledged as
+ * written, and blocks of chunks a checksum pass found the same.  The index
+ * may be stale, since the target's copy changes behind it; the target
+ * checks every reference against its own bytes before it uses it, and
+ * answers HCX_ACK_STALE when one does not match.  So a stale index costs a
+ * round trip, never a wrong byte; and it is only ever a hint, so an entry
+ * that cannot be allocated is simply not kept.
+ *
+ * Locking: an encoder or decoder belongs to one thread.  The index's
+ * entries and LRU list are under its spinlock; its table is allocated and
+ * freed only under the disk's lock while no operation runs (disk.c).
+ */
+
+#include <crypto/sha2.h>
+#include <kunit/visibility.h>
+#include <linux/lz4.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "wanopt.h"
+
+/**
+ * struct hcx_dedup_entry - a block the target held
+ * @node: in its bucket's chain
+ * @lru: in the index's LRU list
+ * @pos: its byte position on the target's disk
+ * @hash: its SHA-256
+ */
+struct hcx_dedup_entry {
+	struct hlist_node node;
+	struct list_head lru;
+	u64 pos;
+	u8 hash[HCX_HASH_LEN];
+};
+
+static struct kmem_cache *hcx_dedup_entries;
+
+/* The SHA-256 of a zero block, which offers hash often. */
+static u8 hcx_zero_hash[HCX_HASH_LEN];
+
+/**
+ * hcx_blocks_scan - sort the blocks of a chunk into zero and literal
+ * @bytes: the chunk
+ * @len: its bytes
+ * @b: the blocks
+ * @hash: hash every block too
+ */
+void hcx_blocks_scan(const u8 *bytes, u32 len, struct hcx_blocks *b,
+		     bool hash)
+{
+	const u8 *block;
+	unsigned int i;
+	u32 blen;
+
+	b->n = DIV_ROUND_UP(len, HCX_BLOCK_SIZE);
+	for (i = 0; i < b->n; i++) {
+		block = bytes + (i << HCX_BLOCK_SHIFT);
+		blen = hcx_block_len(len, i);
+		b->kinds[i] = memchr_inv(block, 0, blen) ? HCX_BLOCK_LITERAL :
+							   HCX_BLOCK_ZERO;
+		if (!hash)
+			continue;
+		if (b->kinds[i] == HCX_BLOCK_ZERO && blen == HCX_BLOCK_SIZE)
+			memcpy(b->hashes[i], hcx_zero_hash, HCX_HASH_LEN);
+		else
+			sha256(block, blen, b->hashes[i]);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_blocks_scan);
+
+/*
+ * The hash offers carry: SHA-256 over the hashes of the chunk's blocks, so
+ * that a chunk found the same also vouches for each of its blocks.
+ */
+void hcx_blocks_digest(const struct hcx_blocks *b, u8 *digest)
+{
+	sha256(b->hashes[0], b->n * HCX_HASH_LEN, digest);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_blocks_digest);
+
+void hcx_dedup_init(struct hcx_dedup *d)
+{
+	spin_lock_init(&d->lock);
+	INIT_LIST_HEAD(&d->lru);
+	d->buckets = NULL;
+	d->bits = 0;
+	d->count = 0;
+	d->max = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_init);
+
+/* Forget every entry and the table. */
+void hcx_dedup_free(struct hcx_dedup *d)
+{
+	struct hcx_dedup_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &d->lru, lru)
+		kmem_cache_free(hcx_dedup_entries, e);
+	kvfree(d->buckets);
+	hcx_dedup_init(d);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_free);
+
+/**
+ * hcx_dedup_resize - start an empty index under a memory cap
+ * @d: the index
+ * @cap_bytes: what its table and entries may take
+ *
+ * The table gets about one bucket per entry the cap allows; the entries
+ * get the rest.
+ *
+ * Return: 0, or -ENOMEM with the index left as it was.
+ */
+int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes)
+{
+	u64 entries = max_t(u64, cap_bytes / sizeof(struct hcx_dedup_entry), 2);
+	unsigned int bits = min_t(unsigned int, ilog2(entries), 30);
+	size_t table = sizeof(*d->buckets) << bits;
+	struct hlist_head *buckets;
+
+	buckets = kvcalloc(1UL << bits, sizeof(*buckets), GFP_KERNEL);
+	if (!buckets)
+		return -ENOMEM;
+	hcx_dedup_free(d);
+	d->buckets = buckets;
+	d->bits = bits;
+	d->max = cap_bytes > table ?
+		 (cap_bytes - table) / sizeof(struct hcx_dedup_entry) : 0;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_resize);
+
+/* A hash is uniformly random: its first bytes pick the bucket. */
+static struct hlist_head *hcx_dedup_bucket(struct hcx_dedup *d,
+					   const u8 *hash)
+{
+	return &d->buckets[get_unaligned((const u64 *)hash) &
+			   ((1ULL << d->bits) - 1)];
+}
+
+static struct hcx_dedup_entry *hcx_dedup_lookup(struct hcx_dedup *d,
+						const u8 *hash)
+{
+	struct hcx_dedup_entry *e;
+
+	lockdep_assert_held(&d->lock);
+	hlist_for_each_entry(e, hcx_dedup_bucket(d, hash), node)
+		if (!memcmp(e->hash, hash, HCX_HASH_LEN))
+			return e;
+	return NULL;
+}
+
+/* Where the target held the bytes of HASH, if the index knows. */
+bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash, u64 *pos)
+{
+	struct hcx_dedup_entry *e = NULL;
+
+	spin_lock(&d->lock);
+	if (d->count)
+		e = hcx_dedup_lookup(d, hash);
+	if (e) {
+		list_move(&e->lru, &d->lru);
+		*pos = e->pos;
+	}
+	spin_unlock(&d->lock);
+	return e;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_find);
+
+/*
+ * The target holds the bytes of HASH at POS.  A full index gives up its
+ * least recently used entry.  May sleep.
+ */
+void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos)
+{
+	struct hcx_dedup_entry *e, *fresh = NULL;
+
+	spin_lock(&d->lock);
+	if (!d->max)
+		goto out;
+	e = hcx_dedup_lookup(d, hash);
+	if (!e && d->count < d->max) {
+		spin_unlock(&d->lock);
+		fresh = kmem_cache_alloc(hcx_dedup_entries,
+					 GFP_KERNEL | __GFP_NOWARN);
+		spin_lock(&d->lock);
+		e = hcx_dedup_lookup(d, hash);
+	}
+	if (!e) {
+		if (fresh && d->count < d->max) {
+			e = fresh;
+			fresh = NULL;
+			d->count++;
+			list_add(&e->lru, &d->lru);
+		} else if (d->count) {
+			e = list_last_entry(&d->lru, struct hcx_dedup_entry, lru);
+			hlist_del(&e->node);
+		} else {
+			goto out;
+		}
+		memcpy(e->hash, hash, HCX_HASH_LEN);
+		hlist_add_head(&e->node, hcx_dedup_bucket(d, hash));
+	}
+	e->pos = pos;
+	list_move(&e->lru, &d->lru);
+out:
+	spin_unlock(&d->lock);
+	if (fresh)
+		kmem_cache_free(hcx_dedup_entries, fresh);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_add);
+
+/* The target no longer holds the bytes of HASH where the index said. */
+void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash)
+{
+	struct hcx_dedup_entry *e = NULL;
+
+	spin_lock(&d->lock);
+	if (d->count)
+		e = hcx_dedup_lookup(d, hash);
+	if (e) {
+		hlist_del(&e->node);
+		list_del(&e->lru);
+		d->count--;
+	}
+	spin_unlock(&d->lock);
+	if (e)
+		kmem_cache_free(hcx_dedup_entries, e);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_forget);
+
+/**
+ * hcx_encoder_init - prepare to encode chunks with a disk's options
+ * @enc: the encoder
+ * @conf: the options
+ * @chunk_bytes: the disk's chunk size, which sizes zstd's workspace
+ *
+ * Return: 0, -EINVAL for an unknown codec or level, or -ENOMEM.
+ */
+int hcx_encoder_init(struct hcx_encoder *enc,
+		     const struct hcx_wanopt_conf *conf, u32 chunk_bytes)
+{
+	size_t size;
+
+	memset(enc, 0, sizeof(*enc));
+	enc->compress = conf->compress;
+	switch (conf->compress) {
+	case HCXREPL_COMPRESS_NONE:
+		return 0;
+	case HCXREPL_COMPRESS_LZ4:
+		size = LZ4_MEM_COMPRESS;
+		break;
+	case HCXREPL_COMPRESS_ZSTD:
+		enc->params = zstd_get_params(conf->level, chunk_bytes);
+		size = zstd_cctx_workspace_bound(&enc->params.cParams);
+		break;
+	default:
+		return -EINVAL;
+	}
+	enc->wrkmem = kvmalloc(size, GFP_KERNEL);
+	if (!enc->wrkmem)
+		return -ENOMEM;
+	if (conf->compress == HCXREPL_COMPRESS_ZSTD) {
+		enc->cctx = zstd_init_cctx(enc->wrkmem, size);
+		if (!enc->cctx) {
+			hcx_encoder_free(enc);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_encoder_init);
+
+void hcx_encoder_free(struct hcx_encoder *enc)
+{
+	kvfree(enc->wrkmem);
+	enc->wrkmem = NULL;
+	enc->cctx = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_encoder_free);
+
+/* The longest data record of a chunk of CHUNK_BYTES. */
+size_t hcx_data_max(u32 chunk_bytes)
+{
+	unsigned int n = DIV_ROUND_UP(chunk_bytes, HCX_BLOCK_SIZE);
+
+	return sizeof(struct hcx_rec_data) + n +
+	       n * sizeof(struct hcx_block_ref) + chunk_bytes;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_data_max);
+
+/*
+ * The most a compressed literal section of LITERAL bytes may take: it must
+ * save an eighth, or the target's work to decompress it does not pay.
+ */
+u32 hcx_compress_limit(u32 literal)
+{
+	return literal - literal / 8;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_compress_limit);
+
+/* Compress LEN bytes of SRC into DST: the length, or 0 when it did not pay. */
+static u32 hcx_compress(struct hcx_encoder *enc, const u8 *src, u32 len,
+			u8 *dst)
+{
+	u32 limit = hcx_compress_limit(len);
+	size_t ret;
+	int n;
+
+	if (!limit)
+		return 0;
+	switch (enc->compress) {
+	case HCXREPL_COMPRESS_LZ4:
+		n = LZ4_compress_default((const char *)src, (char *)dst, len,
+					 limit, enc->wrkmem);
+		return n > 0 ? n : 0;
+	case HCXREPL_COMPRESS_ZSTD:
+		ret = zstd_compress_cctx(enc->cctx, dst, limit, src, len,
+					 &enc->params);
+		return zstd_is_error(ret) ? 0 : ret;
+	default:
+		return 0;
+	}
+}
+
+static const u8 hcx_codec_of[] = {
+	[HCXREPL_COMPRESS_NONE] = HCX_CODEC_NONE,
+	[HCXREPL_COMPRESS_LZ4] = HCX_CODEC_LZ4,
+	[HCXREPL_COMPRESS_ZSTD] = HCX_CODEC_ZSTD,
+};
+
+/**
+ * hcx_encode - build the data record of a chunk
+ * @enc: the encoder
+ * @dedup: the index, or NULL for no references
+ * @chunk: the chunk's number
+ * @pos: its byte position
+ * @bytes: its bytes, which the literal blocks are gathered in: clobbered
+ * @len: its length
+ * @b: its blocks, scanned, hashed when @dedup is given; the kinds are
+ *	updated to say which became references
+ * @rec: the record, with room for hcx_data_max() bytes
+ * @how: how the chunk's bytes travelled
+ *
+ * Return: the record's length.
+ */
+size_t hcx_encode(struct hcx_encoder *enc, struct hcx_dedup *dedup,
+		  u64 chunk, u64 pos, u8 *bytes, u32 len, struct hcx_blocks *b,
+		  struct hcx_rec_data *rec, struct hcx_encoding *how)
+{
+	struct hcx_block_ref *ref = (struct hcx_block_ref *)(rec->kinds + b->n);
+	unsigned int i, refs = 0;
+	u32 blen, literal = 0;
+	u8 *section;
+	u64 at;
+
+	memset(how, 0, sizeof(*how));
+	for (i = 0; i < b->n; i++) {
+		blen = hcx_block_len(len, i);
+		if (b->kinds[i] == HCX_BLOCK_ZERO) {
+			how->zero += blen;
+		} else if (dedup && hcx_dedup_find(dedup, b->hashes[i], &at)) {
+			b->kinds[i] = HCX_BLOCK_REF;
+			put_unaligned_le64(at, &ref->pos);
+			memcpy(ref->hash, b->hashes[i], HCX_HASH_LEN);
+			ref++;
+			refs++;
+			how->dedup += blen;
+		} else {
+			/* Literal blocks move down to follow one another. */
+			if (literal != i << HCX_BLOCK_SHIFT)
+				memmove(bytes + literal,
+					bytes + (i << HCX_BLOCK_SHIFT), blen);
+			literal += blen;
+		}
+		rec->kinds[i] = b->kinds[i];
+	}
+
+	section = (u8 *)ref;
+	how->literal = literal;
+	how->stored = hcx_compress(enc, bytes, literal, section);
+	rec->codec = how->stored ? hcx_codec_of[enc->compress] : HCX_CODEC_NONE;
+	if (!how->stored) {
+		memcpy(section, bytes, literal);
+		how->stored = literal;
+	}
+	rec->header = (struct hcx_msg_header){ .type = HCX_REC_DATA };
+	rec->len = cpu_to_le32(len);
+	rec->chunk = cpu_to_le64(chunk);
+	rec->reserved = 0;
+	rec->refs = cpu_to_le16(refs);
+	rec->literal_len = cpu_to_le32(how->stored);
+	return section + how->stored - (u8 *)rec;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_encode);
+
+/**
+ * hcx_data_parse - check the layout of a data record
+ * @rec: the record
+ * @len: its length
+ * @v: what it says, on success
+ *
+ * The chunk's number and length, and the references' positions, are for
+ * the caller to check against the disks.
+ *
+ * Return: 0, or -EPROTO.
+ */
+int hcx_data_parse(const struct hcx_rec_data *rec, size_t len,
+		   struct hcx_data_view *v)
+{
+	unsigned int i, refs = 0;
+	size_t head;
+	u32 blen;
+
+	if (len < sizeof(*rec) || rec->reserved || rec->codec > HCX_CODEC_ZSTD)
+		return -EPROTO;
+	v->chunk = le64_to_cpu(rec->chunk);
+	v->len = le32_to_cpu(rec->len);
+	if (!v->len || v->len > HCX_BLOCKS_MAX * HCX_BLOCK_SIZE)
+		return -EPROTO;
+	v->n = DIV_ROUND_UP(v->len, HCX_BLOCK_SIZE);
+	v->nrefs = le16_to_cpu(rec->refs);
+	v->codec = rec->codec;
+	memset(&v->how, 0, sizeof(v->how));
+	v->how.stored = le32_to_cpu(rec->literal_len);
+	head = sizeof(*rec) + v->n + v->nrefs * sizeof(struct hcx_block_ref);
+	if (len < head || len - head != v->how.stored)
+		return -EPROTO;
+	v->kinds = rec->kinds;
+	v->refs = (const struct hcx_block_ref *)(rec->kinds + v->n);
+	v->literal = (const u8 *)rec + head;
+	for (i = 0; i < v->n; i++) {
+		blen = hcx_block_len(v->len, i);
+		switch (v->kinds[i]) {
+		case HCX_BLOCK_LITERAL:
+			v->how.literal += blen;
+			break;
+		case HCX_BLOCK_ZERO:
+			v->how.zero += blen;
+			break;
+		case HCX_BLOCK_REF:
+			v->how.dedup += blen;
+			refs++;
+			break;
+		default:
+			return -EPROTO;
+		}
+	}
+	if (refs != v->nrefs)
+		return -EPROTO;
+	if (v->codec == HCX_CODEC_NONE ? v->how.stored != v->how.literal :
+					  !v->how.literal || !v->how.stored)
+		return -EPROTO;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_data_parse);
+
+/* Decompress the literal section to the start of OUT. */
+static int hcx_decompress(struct hcx_decoder *dec,
+			  const struct hcx_data_view *v, u8 *out)
+{
+	size_t size, ret;
+	int n;
+
+	switch (v->codec) {
+	case HCX_CODEC_NONE:
+		memcpy(out, v->literal, v->how.stored);
+		return 0;
+	case HCX_CODEC_LZ4:
+		n = LZ4_decompress_safe((const char *)v->literal, (char *)out,
+					v->how.stored, v->how.literal);
+		return n == v->how.literal ? 0 : -EPROTO;
+	case HCX_CODEC_ZSTD:
+		if (!dec->dctx) {
+			size = zstd_dctx_workspace_bound();
+			dec->wrkmem = kvmalloc(size, GFP_KERNEL);
+			if (!dec->wrkmem)
+				return -ENOMEM;
+			dec->dctx = zstd_init_dctx(dec->wrkmem, size);
+			if (!dec->dctx) {
+				hcx_decoder_free(dec);
+				return -ENOMEM;
+			}
+		}
+		ret = zstd_decompress_dctx(dec->dctx, out, v->how.literal,
+					   v->literal, v->how.stored);
+		return !zstd_is_error(ret) && ret == v->how.literal ? 0 : -EPROTO;
+	default:
+		return -EPROTO;
+	}
+}
+
+/**
+ * hcx_data_expand - rebuild a chunk's literal and zero blocks
+ * @dec: the decoder
+ * @v: the record, parsed
+ * @out: room for the chunk's bytes
+ *
+ * The referenced blocks are left for the caller, who reads and checks them.
+ *
+ * Return: 0, -EPROTO for a literal section that does not decompress to
+ * the literal blocks' bytes, or -ENOMEM.
+ */
+int hcx_data_expand(struct hcx_decoder *dec, const struct hcx_data_view *v,
+		    u8 *out)
+{
+	u32 at = v->how.literal, blen, start;
+	unsigned int i;
+	int ret;
+
+	ret = hcx_decompress(dec, v, out);
+	if (ret)
+		return ret;
+	/*
+	 * The literal blocks lie gathered at the start: from the last, each
+	 * moves up to its place, clear of those still to move.
+	 */
+	for (i = v->n; i-- > 0;) {
+		blen = hcx_block_len(v->len, i);
+		start = i << HCX_BLOCK_SHIFT;
+		if (v->kinds[i] == HCX_BLOCK_ZERO) {
+			memset(out + start, 0, blen);
+		} else if (v->kinds[i] == HCX_BLOCK_LITERAL) {
+			at -= blen;
+			if (at != start)
+				memmove(out + start, out + at, blen);
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_data_expand);
+
+void hcx_decoder_free(struct hcx_decoder *dec)
+{
+	kvfree(dec->wrkmem);
+	dec->wrkmem = NULL;
+	dec->dctx = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_decoder_free);
+
+int __init hcx_wanopt_init(void)
+{
+	BUILD_BUG_ON(HCX_BLOCK_SIZE > PAGE_SIZE);
+	hcx_dedup_entries = KMEM_CACHE(hcx_dedup_entry, 0);
+	if (!hcx_dedup_entries)
+		return -ENOMEM;
+	sha256(page_address(ZERO_PAGE(0)), HCX_BLOCK_SIZE, hcx_zero_hash);
+	return 0;
+}
+
+void hcx_wanopt_uninit(void)
+{
+	kmem_cache_destroy(hcx_dedup_entries);
+}
