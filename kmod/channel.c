@@ -16,8 +16,10 @@
  *
  * Locking: a channel belongs to the one thread that uses it;
  * hcx_channel_shutdown() is the only call from elsewhere, and only wakes
- * that thread.  The device's identity and peer are copied out under RCU
- * and the peer's handshake_lock.
+ * that thread.  That thread may have other threads seal records with
+ * hcx_channel_seal(), each with a sealer of its own; it sends the records
+ * itself, in the order it took their nonces.  The device's identity and
+ * peer are copied out under RCU and the peer's handshake_lock.
  */
 
 #include <crypto/aead.h>
@@ -176,8 +178,8 @@ static int hcx_channel_set_keys(struct hcx_channel *ch,
 			goto err;
 		}
 	}
-	ch->req = aead_request_alloc(tfm[0], GFP_KERNEL);
-	if (!ch->req) {
+	ch->crypt.req = aead_request_alloc(tfm[0], GFP_KERNEL);
+	if (!ch->crypt.req) {
 		ret = -ENOMEM;
 		i = 2;
 		goto err;
@@ -417,85 +419,150 @@ int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain)
 		return -ENOMEM;
 	}
 	kvfree(ch->rx_buf);
-	kfree(ch->sg);
+	kfree(ch->crypt.sg);
 	ch->rx_buf = buf;
 	ch->rx_max = max_plain;
-	ch->sg = sg;
-	ch->nsg = nsg;
+	ch->crypt.sg = sg;
+	ch->crypt.nsg = nsg;
 	return 0;
 }
 
-/* Map BUF, which may be in vmalloc memory, into SG after the AD entry. */
-static int hcx_channel_map(struct hcx_channel *ch, __le32 *ad, u8 *buf,
-			   size_t len)
+/**
+ * hcx_sealer_init - a sealer for another thread
+ * @s: the sealer
+ * @ch: the channel, connected: its sending key
+ * @max_plain: the largest plaintext it will seal
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int hcx_sealer_init(struct hcx_sealer *s, struct hcx_channel *ch,
+		    size_t max_plain)
+{
+	s->nsg = 2 + DIV_ROUND_UP(HCX_REC_HEADROOM + max_plain + HCX_TAG_LEN,
+				  PAGE_SIZE);
+	s->sg = kmalloc_array(s->nsg, sizeof(*s->sg), GFP_KERNEL);
+	s->req = aead_request_alloc(ch->tx_aead, GFP_KERNEL);
+	if (!s->sg || !s->req) {
+		hcx_sealer_free(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void hcx_sealer_free(struct hcx_sealer *s)
+{
+	aead_request_free(s->req);
+	kfree(s->sg);
+	s->req = NULL;
+	s->sg = NULL;
+	s->nsg = 0;
+}
+
+/* Map BUF, which may be in vmalloc memory, into S's list after AD. */
+static int hcx_sealer_map(struct hcx_sealer *s, __le32 *ad, u8 *buf,
+			  size_t len)
 {
 	unsigned int n = 1, piece;
 	struct page *page;
 
-	sg_init_table(ch->sg, ch->nsg);
-	sg_set_buf(&ch->sg[0], ad, sizeof(*ad));
+	sg_init_table(s->sg, s->nsg);
+	sg_set_buf(&s->sg[0], ad, sizeof(*ad));
 	while (len) {
-		if (n == ch->nsg)
+		if (n == s->nsg)
 			return -EMSGSIZE;
 		piece = min_t(size_t, len, PAGE_SIZE - offset_in_page(buf));
 		page = is_vmalloc_addr(buf) ? vmalloc_to_page(buf) :
 					       virt_to_page(buf);
-		sg_set_page(&ch->sg[n++], page, piece, offset_in_page(buf));
+		sg_set_page(&s->sg[n++], page, piece, offset_in_page(buf));
 		buf += piece;
 		len -= piece;
 	}
-	sg_mark_end(&ch->sg[n - 1]);
+	sg_mark_end(&s->sg[n - 1]);
 	return 0;
 }
 
 /*
- * Seal or open in place the record at BUF, whose length field AD is: LEN
- * bytes of plaintext, or of ciphertext and tag.
+ * Seal or open in place, with key TFM and nonce COUNTER, the record at BUF
+ * whose length field AD is: LEN bytes of plaintext, or of ciphertext and
+ * tag.
  */
-static int hcx_channel_crypt(struct hcx_channel *ch, bool seal, __le32 *ad,
-			     u8 *buf, size_t len)
+static int hcx_sealer_crypt(struct hcx_sealer *s, struct crypto_aead *tfm,
+			    bool seal, u64 counter, __le32 *ad, u8 *buf,
+			    size_t len)
 {
-	u64 *counter = seal ? &ch->tx_counter : &ch->rx_counter;
 	size_t mapped = seal ? len + HCX_TAG_LEN : len;
 	u8 nonce[HCX_NONCE_LEN];
 	DECLARE_CRYPTO_WAIT(wait);
 	int ret;
 
-	ret = hcx_channel_map(ch, ad, buf, mapped);
+	ret = hcx_sealer_map(s, ad, buf, mapped);
 	if (ret)
 		return ret;
-	hcx_aead_nonce(nonce, (*counter)++);
-	aead_request_set_tfm(ch->req, seal ? ch->tx_aead : ch->rx_aead);
-	aead_request_set_callback(ch->req, CRYPTO_TFM_REQ_MAY_SLEEP,
+	hcx_aead_nonce(nonce, counter);
+	aead_request_set_tfm(s->req, tfm);
+	aead_request_set_callback(s->req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
-	aead_request_set_ad(ch->req, sizeof(*ad));
-	aead_request_set_crypt(ch->req, ch->sg, ch->sg, len, nonce);
-	return crypto_wait_req(seal ? crypto_aead_encrypt(ch->req) :
-				      crypto_aead_decrypt(ch->req), &wait);
+	aead_request_set_ad(s->req, sizeof(*ad));
+	aead_request_set_crypt(s->req, s->sg, s->sg, len, nonce);
+	return crypto_wait_req(seal ? crypto_aead_encrypt(s->req) :
+				      crypto_aead_decrypt(s->req), &wait);
+}
+
+/* The nonce of the next record this end sends: its place in the order. */
+u64 hcx_channel_take_nonce(struct hcx_channel *ch)
+{
+	return ch->tx_counter++;
 }
 
 /**
- * hcx_channel_send - seal and send one record
+ * hcx_channel_seal - seal a record, to be sent in its nonce's place
  * @ch: the channel
+ * @s: the sealer of the calling thread
+ * @nonce: from hcx_channel_take_nonce()
  * @plain: the record's plaintext, with HCX_REC_HEADROOM bytes before it and
  *	HCX_REC_TAILROOM after it that the record may use
  * @len: the plaintext's length, at most what hcx_channel_reserve() allowed
+ *
+ * Return: 0, or a negative errno.
+ */
+int hcx_channel_seal(struct hcx_channel *ch, struct hcx_sealer *s, u64 nonce,
+		     u8 *plain, size_t len)
+{
+	__le32 *ad = (__le32 *)(plain - HCX_REC_HEADROOM);
+
+	if (len > ch->rx_max)
+		return -EMSGSIZE;
+	put_unaligned_le32(len + HCX_TAG_LEN, ad);
+	return hcx_sealer_crypt(s, ch->tx_aead, true, nonce, ad, plain, len);
+}
+
+/**
+ * hcx_channel_write - send a sealed record
+ * @ch: the channel
+ * @plain: where its plaintext was
+ * @len: the plaintext's length
+ *
+ * Return: 0, or a negative errno; the channel is unusable after an error.
+ */
+int hcx_channel_write(struct hcx_channel *ch, u8 *plain, size_t len)
+{
+	return hcx_channel_io(ch, true, plain - HCX_REC_HEADROOM,
+			      HCX_REC_HEADROOM + len + HCX_TAG_LEN);
+}
+
+/**
+ * hcx_channel_send - seal and send one record, next in the order
+ * @ch: the channel
+ * @plain: as for hcx_channel_seal()
+ * @len: the plaintext's length
  *
  * Return: 0, or a negative errno; the channel is unusable after an error.
  */
 int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len)
 {
-	__le32 *ad = (__le32 *)(plain - HCX_REC_HEADROOM);
-	int ret;
-
-	if (len > ch->rx_max)
-		return -EMSGSIZE;
-	put_unaligned_le32(len + HCX_TAG_LEN, ad);
-	ret = hcx_channel_crypt(ch, true, ad, plain, len);
-	if (ret)
-		return ret;
-	return hcx_channel_io(ch, true, ad, HCX_REC_HEADROOM + len +
-			      HCX_TAG_LEN);
+	return hcx_channel_seal(ch, &ch->crypt, hcx_channel_take_nonce(ch),
+				plain, len) ?:
+	       hcx_channel_write(ch, plain, len);
 }
 
 /**
@@ -524,7 +591,8 @@ int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len)
 	ret = hcx_channel_io(ch, false, buf, sealed);
 	if (ret)
 		return ret;
-	if (hcx_channel_crypt(ch, false, ad, buf, sealed))
+	if (hcx_sealer_crypt(&ch->crypt, ch->rx_aead, false, ch->rx_counter++,
+			     ad, buf, sealed))
 		return -EBADMSG;
 	*plain = buf;
 	*len = sealed - HCX_TAG_LEN;
@@ -561,18 +629,14 @@ void hcx_channel_close(struct hcx_channel *ch)
 	mutex_unlock(&ch->lock);
 	if (sock)
 		sock_release(sock);
-	aead_request_free(ch->req);
+	hcx_sealer_free(&ch->crypt);
 	crypto_free_aead(ch->tx_aead);
 	crypto_free_aead(ch->rx_aead);
 	kvfree(ch->rx_buf);
-	kfree(ch->sg);
-	ch->req = NULL;
 	ch->tx_aead = NULL;
 	ch->rx_aead = NULL;
 	ch->rx_buf = NULL;
 	ch->rx_max = 0;
-	ch->sg = NULL;
-	ch->nsg = 0;
 	ch->tx_counter = 0;
 	ch->rx_counter = 0;
 }

@@ -28,6 +28,18 @@ struct socket;
 #define HCX_REC_TAILROOM	HCX_TAG_LEN
 
 /**
+ * struct hcx_sealer - what one thread needs to seal or open records
+ * @req: the AEAD request
+ * @sg: a scatterlist over a record, which may be in vmalloc memory
+ * @nsg: entries of @sg
+ */
+struct hcx_sealer {
+	struct aead_request *req;
+	struct scatterlist *sg;
+	unsigned int nsg;
+};
+
+/**
  * struct hcx_channel - one end of a replication channel
  * @lock: guards @sock's replacement and @shut against a shutdown from
  *	another thread; never held across I/O
@@ -35,9 +47,7 @@ struct socket;
  * @sock: the connected TCP socket
  * @tx_aead: seals what this end sends
  * @rx_aead: opens what it receives
- * @req: the AEAD request both use, one at a time
- * @sg: scatterlist over a record, which may be in vmalloc memory
- * @nsg: entries of @sg
+ * @crypt: the channel's own sealer, for what its user sends and receives
  * @tx_counter: nonce of the next record sent
  * @rx_counter: nonce of the next record received
  * @rx_buf: where received records are opened
@@ -55,9 +65,7 @@ struct hcx_channel {
 	struct socket *sock;
 	struct crypto_aead *tx_aead;
 	struct crypto_aead *rx_aead;
-	struct aead_request *req;
-	struct scatterlist *sg;
-	unsigned int nsg;
+	struct hcx_sealer crypt;
 	u64 tx_counter;
 	u64 rx_counter;
 	u8 *rx_buf;
@@ -71,6 +79,13 @@ int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
 		       struct socket *sock);
 int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain);
 int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len);
+int hcx_sealer_init(struct hcx_sealer *s, struct hcx_channel *ch,
+		    size_t max_plain);
+void hcx_sealer_free(struct hcx_sealer *s);
+u64 hcx_channel_take_nonce(struct hcx_channel *ch);
+int hcx_channel_seal(struct hcx_channel *ch, struct hcx_sealer *s, u64 nonce,
+		     u8 *plain, size_t len);
+int hcx_channel_write(struct hcx_channel *ch, u8 *plain, size_t len);
 int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len);
 bool hcx_channel_pending(struct hcx_channel *ch);
 void hcx_channel_shutdown(struct hcx_channel *ch);

@@ -25,6 +25,7 @@
 
 struct workqueue_struct *hcx_wq;
 struct workqueue_struct *hcx_channel_wq;
+struct workqueue_struct *hcx_prep_wq;
 
 static int __init hcx_mod_init(void)
 {
@@ -40,10 +41,16 @@ static int __init hcx_mod_init(void)
 		ret = -ENOMEM;
 		goto err_wq;
 	}
+	/* Records prepared for sending: CPU work, spread over every CPU. */
+	hcx_prep_wq = alloc_workqueue("hcxrepl_prep", WQ_UNBOUND, 0);
+	if (!hcx_prep_wq) {
+		ret = -ENOMEM;
+		goto err_channel_wq;
+	}
 
 	ret = hcx_noise_init();
 	if (ret)
-		goto err_channel_wq;
+		goto err_prep_wq;
 
 	ret = hcx_wanopt_init();
 	if (ret)
@@ -72,6 +79,8 @@ err_wanopt:
 	hcx_wanopt_uninit();
 err_noise:
 	hcx_noise_uninit();
+err_prep_wq:
+	destroy_workqueue(hcx_prep_wq);
 err_channel_wq:
 	destroy_workqueue(hcx_channel_wq);
 err_wq:
@@ -87,6 +96,7 @@ static void __exit hcx_mod_exit(void)
 	hcx_device_uninit();
 	hcx_target_uninit();
 	destroy_workqueue(hcx_channel_wq);
+	destroy_workqueue(hcx_prep_wq);
 	/* Sessions are freed by work queued after a grace period. */
 	rcu_barrier();
 	destroy_workqueue(hcx_wq);

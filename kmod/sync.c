@@ -8,6 +8,16 @@
  * goes out on exactly one of them; each keeps up to HCX_STREAM_WINDOW
  * records unacknowledged, and the target answers them in order.
  *
+ * The pipeline: a stream hands each chunk it picks to one of its
+ * HCX_STREAM_PREP preparers, work items on the unbound hcx_prep_wq that
+ * read, hash, encode (wanopt.c) and seal it, on whatever CPUs are free.
+ * Each record's nonce is taken when it is handed out, so the stream sends
+ * the prepared records in that order; it reads answers whenever some have
+ * arrived, and blocks on them only when nothing is being prepared.  At
+ * most HCX_STREAM_PREP records per stream are being prepared or waiting to
+ * be sent, which bounds the pipeline's buffers; what is sent and
+ * unanswered is bounded by the window.
+ *
  * Passes:
  *  - offer (checksum sync, verify): the hash of every chunk goes to the
  *    target, which says whether its copy is the same; different chunks are
@@ -46,6 +56,9 @@
 /* A switchover's operation fails after this long with no stream connected. */
 #define HCX_SYNC_RUN_UNREACHABLE	(15 * HZ)
 
+/* Records a stream prepares at once, each on a CPU of its own. */
+#define HCX_STREAM_PREP		4
+
 /* Reconnects wait this long at first, then twice as long up to the cap. */
 #define HCX_BACKOFF_MIN_MS	200
 #define HCX_BACKOFF_MAX_MS	(30 * 1000)
@@ -66,19 +79,54 @@ struct hcx_stream_job {
 };
 
 /**
+ * struct hcx_prep - a preparer: reads, encodes and seals one record at a time
+ * @work: prepares the record, on hcx_prep_wq
+ * @st: its stream
+ * @job: the record's job, in the stream's ring
+ * @nonce: the record's place in the stream's order
+ * @bytes: where the chunk is read
+ * @buf: where the record is built, after HCX_REC_HEADROOM
+ * @len: the record's plaintext length, once prepared
+ * @how: how a data record's chunk travels, for the counters
+ * @enc: its encoder
+ * @sealer: its sealer, for the stream's current connection
+ * @err: why preparing failed, or 0
+ * @done: completed once the record is prepared or failed
+ *
+ * The stream sets @job and @nonce and queues @work; the work sets the rest
+ * and completes @done, after which the stream alone touches it again.
+ */
+struct hcx_prep {
+	struct work_struct work;
+	struct hcx_stream *st;
+	struct hcx_stream_job *job;
+	u64 nonce;
+	u8 *bytes;
+	u8 *buf;
+	size_t len;
+	struct hcx_encoding how;
+	struct hcx_encoder enc;
+	struct hcx_sealer sealer;
+	int err;
+	struct completion done;
+};
+
+/**
  * struct hcx_stream - one connection of an operation
  * @work: runs the stream, from connect to the operation's end
  * @disk: the disk; the stream never outlives its operation
  * @index: its number among the operation's streams
  * @stop: set by hcx_sync_stop()
  * @ch: its channel
- * @buf: where records are built, after HCX_REC_HEADROOM
- * @bytes: where a chunk is read
- * @enc: its encoder
  * @dedup: the disk's index, or NULL when the operation does not use it
- * @ring: records in flight, oldest first
+ * @ring: records in flight, oldest first: being prepared, or sent and not
+ *	answered
  * @head: the oldest
  * @count: how many
+ * @prep: the preparers, handed records in ring order
+ * @prep_head: the one with the oldest record not sent
+ * @prep_count: how many have a record not sent
+ * @ctl: where control records (hello, promote) are built
  */
 struct hcx_stream {
 	struct work_struct work;
@@ -86,13 +134,15 @@ struct hcx_stream {
 	unsigned int index;
 	bool stop;
 	struct hcx_channel ch;
-	u8 *buf;
-	u8 *bytes;
-	struct hcx_encoder enc;
 	struct hcx_dedup *dedup;
 	struct hcx_stream_job ring[HCX_STREAM_WINDOW];
 	unsigned int head;
 	unsigned int count;
+	struct hcx_prep prep[HCX_STREAM_PREP];
+	unsigned int prep_head;
+	unsigned int prep_count;
+	u8 ctl[HCX_REC_HEADROOM + sizeof(struct hcx_rec_hello) +
+	       HCX_REC_TAILROOM];
 };
 
 /* Something may have created work: a resume, an answer, a write. */
@@ -220,35 +270,36 @@ void hcx_sync_count(struct hcx_sync *sync, u32 len,
 	atomic64_add(how->literal - how->stored, &sync->compress_saved_bytes);
 }
 
-static int hcx_stream_send_job(struct hcx_stream *st,
-			       const struct hcx_stream_job *job)
+/* Read a chunk, and build and seal its data record or offer. */
+static void hcx_prep_work(struct work_struct *work)
 {
-	struct hcx_rec_offer *offer = (void *)(st->buf + HCX_REC_HEADROOM);
-	struct hcx_rec_data *data = (void *)(st->buf + HCX_REC_HEADROOM);
+	struct hcx_prep *p = container_of(work, struct hcx_prep, work);
+	struct hcx_stream_job *job = p->job;
+	struct hcx_stream *st = p->st;
 	struct hcx_disk *disk = st->disk;
-	struct hcx_encoding how;
-	size_t len;
-	int ret;
+	u8 *plain = p->buf + HCX_REC_HEADROOM;
+	struct hcx_rec_offer *offer = (void *)plain;
 
-	ret = hcx_disk_read(disk, job->chunk, st->bytes, job->len);
-	if (ret)
-		return ret;
-	hcx_blocks_scan(st->bytes, job->len, job->blocks,
+	p->err = hcx_disk_read(disk, job->chunk, p->bytes, job->len);
+	if (p->err)
+		goto out;
+	hcx_blocks_scan(p->bytes, job->len, job->blocks,
 			job->type == HCX_REC_OFFER || st->dedup);
 	if (job->type == HCX_REC_DATA) {
-		len = hcx_encode(&st->enc, st->dedup, job->chunk,
-				 job->chunk << disk->chunk_shift, st->bytes,
-				 job->len, job->blocks, data, &how);
-		ret = hcx_channel_send(&st->ch, (u8 *)data, len);
-		if (!ret)
-			hcx_sync_count(&disk->sync, job->len, &how);
-		return ret;
+		p->len = hcx_encode(&p->enc, st->dedup, job->chunk,
+				    job->chunk << disk->chunk_shift, p->bytes,
+				    job->len, job->blocks, (void *)plain,
+				    &p->how);
+	} else {
+		memset(offer, 0, sizeof(*offer));
+		offer->header.type = HCX_REC_OFFER;
+		offer->chunk = cpu_to_le64(job->chunk);
+		hcx_blocks_digest(job->blocks, offer->hash);
+		p->len = sizeof(*offer);
 	}
-	memset(offer, 0, sizeof(*offer));
-	offer->header.type = HCX_REC_OFFER;
-	offer->chunk = cpu_to_le64(job->chunk);
-	hcx_blocks_digest(job->blocks, offer->hash);
-	return hcx_channel_send(&st->ch, (u8 *)offer, sizeof(*offer));
+	p->err = hcx_channel_seal(&st->ch, &p->sealer, p->nonce, plain, p->len);
+out:
+	complete(&p->done);
 }
 
 /*
@@ -276,27 +327,55 @@ static void hcx_stream_learn(struct hcx_stream *st,
 	}
 }
 
-/* Fill the stream's window with what the operation has to send. */
-static int hcx_stream_fill(struct hcx_stream *st)
+/* Hand what the operation has to send to the preparers, in order. */
+static void hcx_stream_dispatch(struct hcx_stream *st)
 {
 	struct hcx_sync *sync = &st->disk->sync;
 	struct hcx_stream_job *job;
+	struct hcx_prep *p;
 	bool picked;
-	int ret;
 
-	while (st->count < HCX_STREAM_WINDOW && !READ_ONCE(st->stop)) {
+	while (st->count < HCX_STREAM_WINDOW &&
+	       st->prep_count < HCX_STREAM_PREP && !READ_ONCE(st->stop)) {
 		job = &st->ring[(st->head + st->count) % HCX_STREAM_WINDOW];
 		spin_lock(&sync->lock);
 		picked = hcx_sync_pick(st->disk, job);
 		spin_unlock(&sync->lock);
 		if (!picked)
-			return 0;
+			return;
 		st->count++;
-		ret = hcx_stream_send_job(st, job);
-		if (ret)
-			return ret;
+		p = &st->prep[(st->prep_head + st->prep_count++) %
+			      HCX_STREAM_PREP];
+		p->job = job;
+		p->nonce = hcx_channel_take_nonce(&st->ch);
+		reinit_completion(&p->done);
+		queue_work(hcx_prep_wq, &p->work);
 	}
-	return 0;
+}
+
+/* Send the oldest record handed out, once it is prepared. */
+static int hcx_stream_send_prepared(struct hcx_stream *st)
+{
+	struct hcx_prep *p = &st->prep[st->prep_head];
+	int ret;
+
+	wait_for_completion(&p->done);
+	st->prep_head = (st->prep_head + 1) % HCX_STREAM_PREP;
+	st->prep_count--;
+	ret = p->err ?: hcx_channel_write(&st->ch, p->buf + HCX_REC_HEADROOM,
+					  p->len);
+	if (!ret && p->job->type == HCX_REC_DATA)
+		hcx_sync_count(&st->disk->sync, p->job->len, &p->how);
+	return ret;
+}
+
+/* Wait for the records still being prepared: they will not be sent. */
+static void hcx_stream_drain(struct hcx_stream *st)
+{
+	for (; st->prep_count; st->prep_count--) {
+		wait_for_completion(&st->prep[st->prep_head].done);
+		st->prep_head = (st->prep_head + 1) % HCX_STREAM_PREP;
+	}
 }
 
 /* Apply one answer to the oldest record in flight. */
@@ -402,11 +481,19 @@ static int hcx_stream_run(struct hcx_stream *st)
 
 	for (;;) {
 		kicks = atomic_read(&sync->kicks);
-		ret = hcx_stream_fill(st);
-		if (ret)
-			return ret;
+		hcx_stream_dispatch(st);
 		if (READ_ONCE(st->stop))
 			return -ESHUTDOWN;
+		if (st->prep_count) {
+			ret = hcx_stream_send_prepared(st);
+			/* Answers that arrived meanwhile free the window. */
+			while (!ret && hcx_channel_pending(&st->ch))
+				ret = hcx_stream_recv_acks(st);
+			if (ret)
+				return ret;
+			continue;
+		}
+		/* Everything handed out is sent: wait for answers. */
 		if (st->count) {
 			ret = hcx_stream_recv_acks(st);
 			if (ret)
@@ -462,7 +549,7 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	size_t len;
 	int ret;
 
-	hello = (struct hcx_rec_hello *)(st->buf + HCX_REC_HEADROOM);
+	hello = (struct hcx_rec_hello *)(st->ctl + HCX_REC_HEADROOM);
 	memset(hello, 0, sizeof(*hello));
 	hello->header.type = HCX_REC_HELLO;
 	hello->stream = cpu_to_le16(st->index);
@@ -496,11 +583,22 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	return 0;
 }
 
+/* Close the connection, and what was keyed for it. */
+static void hcx_stream_close(struct hcx_stream *st)
+{
+	int i;
+
+	for (i = 0; i < HCX_STREAM_PREP; i++)
+		hcx_sealer_free(&st->prep[i].sealer);
+	hcx_channel_close(&st->ch);
+}
+
 static int hcx_stream_connect(struct hcx_stream *st)
 {
 	struct hcx_disk *disk = st->disk;
+	size_t max = hcx_data_max(hcx_chunk_bytes(disk));
 	struct net_device *dev;
-	int ret;
+	int i, ret;
 
 	dev = dev_get_by_index(read_pnet(&disk->net), disk->ifindex);
 	if (!dev)
@@ -509,10 +607,12 @@ static int hcx_stream_connect(struct hcx_stream *st)
 	dev_put(dev);
 	if (ret)
 		return ret;
-	ret = hcx_channel_reserve(&st->ch, hcx_data_max(hcx_chunk_bytes(disk))) ?:
-	      hcx_stream_hello(st);
+	ret = hcx_channel_reserve(&st->ch, max);
+	for (i = 0; !ret && i < HCX_STREAM_PREP; i++)
+		ret = hcx_sealer_init(&st->prep[i].sealer, &st->ch, max);
+	ret = ret ?: hcx_stream_hello(st);
 	if (ret)
-		hcx_channel_close(&st->ch);
+		hcx_stream_close(st);
 	return ret;
 }
 
@@ -567,9 +667,10 @@ static void hcx_stream_work(struct work_struct *work)
 			hcx_sync_count_connected(sync, 1);
 			backoff = HCX_BACKOFF_MIN_MS;
 			ret = hcx_stream_run(st);
+			hcx_stream_drain(st);
 			hcx_stream_requeue_all(st);
 			hcx_sync_count_connected(sync, -1);
-			hcx_channel_close(&st->ch);
+			hcx_stream_close(st);
 			if (!ret)
 				break;
 			if (!READ_ONCE(st->stop))
@@ -621,11 +722,17 @@ void hcx_sync_init(struct hcx_sync *sync, u8 streams,
 
 static void hcx_stream_free(struct hcx_stream *st)
 {
-	hcx_channel_close(&st->ch);
-	hcx_encoder_free(&st->enc);
+	struct hcx_prep *p;
+	int i;
+
+	hcx_stream_close(st);
+	for (i = 0; i < HCX_STREAM_PREP; i++) {
+		p = &st->prep[i];
+		hcx_encoder_free(&p->enc);
+		kvfree(p->bytes);
+		kvfree(p->buf);
+	}
 	kvfree(st->ring[0].blocks);
-	kvfree(st->bytes);
-	kvfree(st->buf);
 	kfree(st);
 }
 
@@ -635,19 +742,29 @@ static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
 	u32 chunk_bytes = hcx_chunk_bytes(disk);
 	size_t blocks_size = hcx_blocks_size(chunk_bytes);
 	struct hcx_stream *st;
+	struct hcx_prep *p;
+	bool ok;
 	u8 *blocks;
 	int i;
 
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return NULL;
-	st->buf = kvmalloc(HCX_REC_HEADROOM + hcx_data_max(chunk_bytes) +
-			   HCX_REC_TAILROOM, GFP_KERNEL);
-	st->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
 	blocks = kvmalloc_array(HCX_STREAM_WINDOW, blocks_size, GFP_KERNEL);
-	for (i = 0; blocks && i < HCX_STREAM_WINDOW; i++)
+	ok = blocks;
+	for (i = 0; ok && i < HCX_STREAM_WINDOW; i++)
 		st->ring[i].blocks = (void *)(blocks + i * blocks_size);
-	if (!st->buf || !st->bytes || !blocks) {
+	for (i = 0; i < HCX_STREAM_PREP; i++) {
+		p = &st->prep[i];
+		INIT_WORK(&p->work, hcx_prep_work);
+		init_completion(&p->done);
+		p->st = st;
+		p->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
+		p->buf = kvmalloc(HCX_REC_HEADROOM + hcx_data_max(chunk_bytes) +
+				  HCX_REC_TAILROOM, GFP_KERNEL);
+		ok = ok && p->bytes && p->buf;
+	}
+	if (!ok) {
 		kvfree(blocks);
 		st->ring[0].blocks = NULL;
 		hcx_stream_free(st);
@@ -659,6 +776,21 @@ static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
 	hcx_channel_init(&st->ch);
 	st->ch.wire_bytes = &disk->sync.wire_bytes;
 	return st;
+}
+
+/* Encoders for the preparers, with the disk's options of the moment. */
+static int hcx_stream_encoders_init(struct hcx_stream *st)
+{
+	struct hcx_disk *disk = st->disk;
+	int i, ret;
+
+	for (i = 0; i < HCX_STREAM_PREP; i++) {
+		ret = hcx_encoder_init(&st->prep[i].enc, &disk->sync.wanopt,
+				       hcx_chunk_bytes(disk));
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* Wait for the streams of the last operation and free them. */
@@ -718,8 +850,7 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		}
 		sync->streams[i] = st;
 		st->dedup = sync->wanopt.dedup ? &sync->dedup : NULL;
-		ret = hcx_encoder_init(&st->enc, &sync->wanopt,
-				       hcx_chunk_bytes(disk));
+		ret = hcx_stream_encoders_init(st);
 		if (ret) {
 			hcx_sync_reap(disk);
 			return ret;
@@ -901,7 +1032,7 @@ int hcx_sync_promote_peer(struct hcx_disk *disk)
 	ret = hcx_stream_connect(st);
 	if (ret)
 		goto out;
-	promote = (struct hcx_rec_promote *)(st->buf + HCX_REC_HEADROOM);
+	promote = (struct hcx_rec_promote *)(st->ctl + HCX_REC_HEADROOM);
 	memset(promote, 0, sizeof(*promote));
 	promote->header.type = HCX_REC_PROMOTE;
 	promote->gen_id = cpu_to_le64(disk->gen_id);

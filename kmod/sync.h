@@ -19,6 +19,9 @@
 struct hcx_disk;
 struct hcx_stream;
 
+/* Where streams prepare their records (sync.c): CPU work, unbound. */
+extern struct workqueue_struct *hcx_prep_wq;
+
 /* Records a stream has sent and not had acknowledged, at most. */
 #define HCX_STREAM_WINDOW	32
 #define HCX_STREAMS_MAX		16
