@@ -8,9 +8,9 @@
  * handshake, reads the hello naming a disk, and then serves records: a
  * data record is decoded (wanopt.c), its references checked against the
  * target's own blocks, and written to the backing device; an offer is
- * compared with the digest of the target's own copy.  Answers go back in order, batched;
- * before answers that report writes, the backing device is flushed, so
- * "written" always means on stable storage.
+ * compared with the digest of the target's own copy.  Answers go back in
+ * order, batched; before answers that report writes, the backing device is
+ * flushed, so "written" always means on stable storage.
  *
  * At most HCX_TARGET_HANDSHAKES connections of a device may be in their
  * handshake at once, each for at most the channel's handshake timeout: a

@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
-# bench_disk_site.sh SITE WORK IMAGE: one site of the disk benchmark, in
-# its VM (see bench_disk.sh).  Site A holds the source and measures; site B
-# holds the targets and serves until the host creates /hcx-out/stop.
+# bench_disk_site.sh SITE WORK IMAGE MBIT: one site of the disk benchmark,
+# in its VM (see bench_disk.sh).  Site A holds the source and measures;
+# site B holds the targets and serves until the host creates /hcx-out/stop.
+# Each site's link sends at most MBIT Mbit/s, a WAN's rate.
 #
 # On each site, loop devices over files in RAM:
 #   A: loop4, a copy of WORK/IMAGE.img: the source of hcxrepl, then of DRBD
 #   B: loop3, hcxrepl's target; loop4, DRBD's
 #   both: loop5, DRBD's external metadata
-# A prints "result TOOL KIND SECONDS BYTES" for each sync it times.
+# A prints "result TOOL KIND SECONDS BYTES [WIRE]" for each sync it times:
+# the tool (hcxrepl with its defaults, hcxrepl-raw with no WAN optimization,
+# drbd), full or delta, and for hcxrepl the bytes its channel carried.
 set -euo pipefail
 . selftests/lib/hcx.sh
 
-site=$1 work=$2 image=$3
+site=$1 work=$2 image=$3 mbit=$4
 case $site in
 a) addr=192.0.2.1 peer=192.0.2.2 tunnel=10.9.0.1 peer_tunnel=10.9.0.2 other=b ;;
 b) addr=192.0.2.2 peer=192.0.2.1 tunnel=10.9.0.2 peer_tunnel=10.9.0.1 other=a ;;
@@ -29,6 +32,7 @@ modprobe wireguard
 load_module
 ip link set eth0 up
 ip addr add "$addr/24" dev eth0
+tc qdisc add dev eth0 root tbf rate "${mbit}mbit" burst 256kb latency 50ms
 for i in $(seq 60); do
 	ping -c 1 -W 1 "$peer" >/dev/null && break
 done
@@ -125,14 +129,26 @@ if [ "$image" = random ]; then
 	done
 fi
 
-hcxrepl disk add vm1 dev hcx0 backing /dev/loop4 role source
-secs=$(hcx_sync full)
-[ "$(hcxrepl -j disk show vm1 | json "j[0]['last_error']")" = 0 ]
-echo "result hcxrepl full $secs $size"
-rewrite "$(hcxrepl -j disk show vm1 | json "j[0]['device']")"
-dirty=$(hcxrepl -j disk show vm1 | json "j[0]['dirty_bytes']")
-echo "result hcxrepl delta $(hcx_sync delta) $dirty"
-hcxrepl disk del vm1
+wire() { hcxrepl -j disk show vm1 | json "j[0]['stats']['wire_bytes']"; }
+# hcx_run TOOL [OPTION...]: the initial sync of the image and the delta,
+# with the disk's options.
+hcx_run() {
+	local tool=$1 secs wire0 dirty
+	shift
+	cp "$work/$image.img" /tmp/source.img
+	hcxrepl disk add vm1 dev hcx0 backing /dev/loop4 role source "$@"
+	secs=$(hcx_sync full)
+	[ "$(hcxrepl -j disk show vm1 | json "j[0]['last_error']")" = 0 ]
+	echo "result $tool full $secs $size $(wire)"
+	rewrite "$(hcxrepl -j disk show vm1 | json "j[0]['device']")"
+	dirty=$(hcxrepl -j disk show vm1 | json "j[0]['dirty_bytes']")
+	wire0=$(wire)
+	secs=$(hcx_sync delta)
+	echo "result $tool delta $secs $dirty $(($(wire) - wire0))"
+	hcxrepl disk del vm1
+}
+hcx_run hcxrepl
+hcx_run hcxrepl-raw dedup off compress none
 
 # DRBD: the initial sync of a new resource, whose primary is forced.
 drbd -- --force create-md bench >/dev/null

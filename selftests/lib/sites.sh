@@ -17,10 +17,13 @@ stat_of() {
 	nsx "$1" hcxrepl -j disk show "$2" | json "j[0]['stats']['$3']"
 }
 # wait_idle NS DISK SECONDS: the disk's operation ends within SECONDS.
+# It reads the text output: a Python start a poll costs a second or more on
+# the debug kernel.
 wait_idle() {
 	local i
 	for ((i = 0; i < $3 * 5; i++)); do
-		[ "$(field "$1" "$2" state)" = idle ] && return 0
+		[[ $(nsx "$1" hcxrepl disk show "$2") == *"state: idle"* ]] &&
+			return 0
 		sleep 0.2
 	done
 	echo "# $2 at $1 still $(field "$1" "$2" state) after $3 s"
