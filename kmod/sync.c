@@ -302,28 +302,39 @@ out:
 	complete(&p->done);
 }
 
+/* What an answer about a chunk tells the deduplication index. */
+enum hcx_lesson {
+	HCX_LEARN_HELD,		/* the target holds the chunk's blocks */
+	HCX_LEARN_STALE,	/* a reference the chunk used was stale */
+	HCX_LEARN_DIFFERENT,	/* the target's copy differs somewhere */
+};
+
 /*
- * The target holds the chunk of JOB as its blocks say: teach the index
- * where (zero blocks need no index), or, for a stale answer, forget what
- * the references claimed.
+ * Teach the index what the answer to JOB says: where the target holds its
+ * blocks (zero blocks need no index); that the references it used are
+ * stale; or that the target's copy of the chunk may hold none of its
+ * blocks, so the entries saying so go.
  */
 static void hcx_stream_learn(struct hcx_stream *st,
-			     const struct hcx_stream_job *job, bool stale)
+			     const struct hcx_stream_job *job,
+			     enum hcx_lesson lesson)
 {
 	const struct hcx_blocks *b = job->blocks;
-	u64 pos = job->chunk << st->disk->chunk_shift;
+	u64 pos = job->chunk << st->disk->chunk_shift, at;
 	unsigned int i;
 
 	if (!st->dedup)
 		return;
 	for (i = 0; i < b->n; i++) {
+		at = pos + (i << HCX_BLOCK_SHIFT);
 		if (b->kinds[i] == HCX_BLOCK_ZERO)
 			continue;
-		if (!stale)
-			hcx_dedup_add(st->dedup, b->hashes[i],
-				      pos + (i << HCX_BLOCK_SHIFT));
+		if (lesson == HCX_LEARN_HELD)
+			hcx_dedup_add(st->dedup, b->hashes[i], at);
+		else if (lesson == HCX_LEARN_DIFFERENT)
+			hcx_dedup_forget(st->dedup, b->hashes[i], &at);
 		else if (b->kinds[i] == HCX_BLOCK_REF)
-			hcx_dedup_forget(st->dedup, b->hashes[i]);
+			hcx_dedup_forget(st->dedup, b->hashes[i], NULL);
 	}
 }
 
@@ -395,13 +406,13 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		if (!data)
 			return -EPROTO;
 		atomic64_add(job->len, &sync->acked_bytes);
-		hcx_stream_learn(st, job, false);
+		hcx_stream_learn(st, job, HCX_LEARN_HELD);
 		break;
 	case HCX_ACK_STALE:
 		if (!data)
 			return -EPROTO;
 		atomic64_inc(&sync->dedup_stale);
-		hcx_stream_learn(st, job, true);
+		hcx_stream_learn(st, job, HCX_LEARN_STALE);
 		stale = true;
 		break;
 	case HCX_ACK_SAME:
@@ -409,9 +420,10 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		if (data)
 			return -EPROTO;
 		if (ack->status == HCX_ACK_SAME) {
-			hcx_stream_learn(st, job, false);
+			hcx_stream_learn(st, job, HCX_LEARN_HELD);
 			break;
 		}
+		hcx_stream_learn(st, job, HCX_LEARN_DIFFERENT);
 		if (!sync->verify)
 			hcx_bitmap_mark(&disk->map, job->chunk);
 		else if (hcx_bitmap_test(&disk->map, job->chunk))

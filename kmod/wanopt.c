@@ -222,14 +222,19 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_add);
 
-/* The target no longer holds the bytes of HASH where the index said. */
-void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash)
+/*
+ * The target no longer holds the bytes of HASH where the index said, or,
+ * when AT is given, at *AT: the entry goes if it says so.
+ */
+void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash, const u64 *at)
 {
 	struct hcx_dedup_entry *e = NULL;
 
 	spin_lock(&d->lock);
 	if (d->count)
 		e = hcx_dedup_lookup(d, hash);
+	if (e && at && e->pos != *at)
+		e = NULL;
 	if (e) {
 		hlist_del(&e->node);
 		list_del(&e->lru);

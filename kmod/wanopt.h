@@ -91,7 +91,7 @@ int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes);
 void hcx_dedup_free(struct hcx_dedup *d);
 bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash, u64 *pos);
 void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos);
-void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash);
+void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash, const u64 *at);
 
 /**
  * struct hcx_encoder - what one thread needs to encode chunks

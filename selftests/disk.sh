@@ -100,6 +100,14 @@ dd if=/dev/urandom of="$work/mnt/chunks.dat" bs=64k count=40 status=none
 sync
 check "writes marked chunks dirty" test "$(field site-a vm1 dirty_bytes)" -gt 0
 
+# Continuous replication runs until turned off: a second operation meanwhile
+# is refused.  (A sync may end before the next command, now that most of
+# this disk goes as zero blocks.)
+check "continuous replication starts" nsx site-a hcxrepl disk replicate vm1 on
+check_fails "a second operation is refused while one runs" "Another operation" \
+	nsx site-a hcxrepl disk sync vm1 delta
+check "continuous replication stops" nsx site-a hcxrepl disk replicate vm1 off
+
 # Full sync while fio writes with its own verification.
 fio_args=(--name=verify --size=16M --bs=4k --rw=randwrite --ioengine=psync
 	--verify=crc32c --do_verify=0 --verify_state_save=0 --randseed=1234)
@@ -108,8 +116,6 @@ fio_pid=$!
 sleep 1
 wan_before=$(wan_bytes)
 check "full sync starts" nsx site-a hcxrepl disk sync vm1 full
-check_fails "a second operation is refused while one runs" "Another operation" \
-	nsx site-a hcxrepl disk sync vm1 delta
 sync_state=$(field site-a vm1 state)
 wait $fio_pid
 check_eq "fio wrote its file (exit status)" 0 $?

@@ -407,10 +407,19 @@ static void index_evicts_least_recently_used(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, a, &pos));
 	KUNIT_EXPECT_EQ(test, pos, 150);
 
-	hcx_dedup_forget(&d, a);
-	hcx_dedup_forget(&d, a);
+	/* Forgotten where it is said to be, or anywhere. */
+	pos = 100;
+	hcx_dedup_forget(&d, a, &pos);
+	KUNIT_EXPECT_EQ(test, d.count, 3);
+	pos = 150;
+	hcx_dedup_forget(&d, a, &pos);
 	KUNIT_EXPECT_EQ(test, d.count, 2);
 	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, a, &pos));
+	hcx_dedup_forget(&d, e, NULL);
+	hcx_dedup_forget(&d, e, NULL);
+	KUNIT_EXPECT_EQ(test, d.count, 1);
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, e, &pos));
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, b, &pos));
 
 	/* A new cap starts empty. */
 	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1M), 0);
