@@ -399,13 +399,23 @@ int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
 }
 
 /*
+ * Scatterlist entries for a record of up to MAX_PLAIN bytes of plaintext:
+ * one for the length field, one per page the rest may touch.
+ */
+static unsigned int hcx_sealer_entries(size_t max_plain)
+{
+	return 2 + DIV_ROUND_UP(HCX_REC_HEADROOM + max_plain + HCX_TAG_LEN,
+				PAGE_SIZE);
+}
+
+/*
  * Size the channel for plaintexts of up to MAX_PLAIN bytes, either way:
  * the receive buffer, and the scatterlist that seals or opens them.
  */
 int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain)
 {
 	size_t rx_size = HCX_REC_HEADROOM + max_plain + HCX_TAG_LEN;
-	unsigned int nsg = 2 + DIV_ROUND_UP(rx_size, PAGE_SIZE);
+	unsigned int nsg = hcx_sealer_entries(max_plain);
 	struct scatterlist *sg;
 	u8 *buf;
 
@@ -438,8 +448,7 @@ int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain)
 int hcx_sealer_init(struct hcx_sealer *s, struct hcx_channel *ch,
 		    size_t max_plain)
 {
-	s->nsg = 2 + DIV_ROUND_UP(HCX_REC_HEADROOM + max_plain + HCX_TAG_LEN,
-				  PAGE_SIZE);
+	s->nsg = hcx_sealer_entries(max_plain);
 	s->sg = kmalloc_array(s->nsg, sizeof(*s->sg), GFP_KERNEL);
 	s->req = aead_request_alloc(ch->tx_aead, GFP_KERNEL);
 	if (!s->sg || !s->req) {

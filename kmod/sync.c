@@ -776,9 +776,8 @@ static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
 				  HCX_REC_TAILROOM, GFP_KERNEL);
 		ok = ok && p->bytes && p->buf;
 	}
+	/* The ring's blocks, if any, hang from its first slot. */
 	if (!ok) {
-		kvfree(blocks);
-		st->ring[0].blocks = NULL;
 		hcx_stream_free(st);
 		return NULL;
 	}
