@@ -12,7 +12,8 @@
  * rolls back: the held writes go down, continuous replication starts
  * again if it ran, and the reason is kept in last_error.
  *
- * A switchover may be scheduled; the delayed work runs it at that time.
+ * A switchover may be scheduled; the delayed work runs it at that time, on
+ * hcx_channel_wq beside the streams it stops.
  *
  * Locking: the disk's lock, held by every entry point here; the target
  * connections and the sync streams never wait for it while the disk waits
@@ -24,6 +25,7 @@
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 
+#include "channel.h"
 #include "device.h"
 #include "disk.h"
 #include "netlink.h"
@@ -140,7 +142,12 @@ int hcx_disk_schedule_switchover(struct hcx_disk *disk, u64 at, bool verify,
 	}
 	disk->switchover_verify = verify;
 	WRITE_ONCE(disk->switchover_at, at);
-	mod_delayed_work(hcx_wq, &disk->switchover_work, (at - now) * HZ);
+	/*
+	 * Not on hcx_wq: the switchover waits for the streams' work, which a
+	 * WQ_MEM_RECLAIM workqueue must not wait for.
+	 */
+	mod_delayed_work(hcx_channel_wq, &disk->switchover_work,
+			 (at - now) * HZ);
 	return 0;
 }
 
