@@ -124,4 +124,87 @@ done
 
 check "an error is one line, with no usage dump after it" \
 	test "$($hcxrepl frobnicate 2>&1 | wc -l)" = 1
+
+# Plans refused while the file is read: one line naming the file, the line
+# and what is wrong, before any socket is opened.
+plandir=$(mktemp -d)
+plan=$plandir/site.plan
+(umask 077 && $hcxrepl genkey >"$plandir/site.key")
+# good_plan: a plan that is refused only for want of the module.
+good_plan() {
+	cat <<EOF
+# A site's half.
+[Interconnect]
+Device = hcx0
+PrivateKeyFile = $plandir/site.key
+ListenPort = 51820
+
+[Peer]
+PublicKey = $peer
+Endpoint = 192.0.2.1:51820
+
+[Disk]
+Name = vm1
+Backing = /dev/null
+Role = target
+EOF
+}
+# plan_refused TEXT LINE WHAT: plan check of $plan says WHAT about LINE.
+plan_refused() {
+	check_refused "plan: $1" "hcxrepl: plan $plan:$2: $3" $hcxrepl plan check "$plan"
+}
+good_plan | sed 's/^Role = target/&\nFoo = 1/' >"$plan"
+plan_refused "an unknown key" 15 "unknown key 'Foo' in [Disk]"
+good_plan | sed 's/^\[Disk\]/[Disc]/' >"$plan"
+plan_refused "an unknown section" 11 "unknown section '[Disc]'"
+good_plan | sed '/^\[Peer\]/,/^Endpoint/d' >"$plan"
+plan_refused "no peer" 11 "missing peer: the plan has no [Peer]"
+good_plan | sed '/^PublicKey/d' >"$plan"
+plan_refused "a peer without its key" 7 "missing peer: [Peer] without PublicKey"
+(good_plan && printf '[Disk]\nName = vm1\nBacking = /dev/null\nRole = target\n') >"$plan"
+plan_refused "a disk planned twice" 16 "disk 'vm1' is planned twice (first at line 12)"
+good_plan | sed 's/^ListenPort = .*/ListenPort = 65536/' >"$plan"
+plan_refused "a bad port" 5 "invalid ListenPort '65536' (0 to 65535)"
+good_plan | sed 's/^Role = target/Role = primary/' >"$plan"
+plan_refused "a bad role" 14 "invalid Role 'primary' (source or target)"
+good_plan | sed 's/^Role = target/&\nStreams = 17/' >"$plan"
+plan_refused "a bad number of streams" 15 "invalid Streams '17' (1 to 16)"
+good_plan | sed 's/^Role = target/&\nChunk = 48K/' >"$plan"
+plan_refused "a chunk size not a power of two" 15 \
+	"invalid Chunk '48K' (a power of two from 4K to 1M)"
+good_plan | sed 's/^Device = hcx0/&\ndevice = hcx1/' >"$plan"
+plan_refused "a key given twice" 4 "Device is given twice in [Interconnect] (first at line 3)"
+good_plan | sed 's/^Role = target/&\nSync = full/' >"$plan"
+plan_refused "Sync on a target" 15 "Sync on target disk 'vm1': only a source syncs"
+good_plan | sed 's/^Role = target/Role = source\nSwitchover = @1/' >"$plan"
+plan_refused "a switchover time past" 15 "the Switchover time '@1' is not in the future"
+good_plan | sed 's/^Role = target/Role = source\nSwitchover = 25:00 verify/' >"$plan"
+plan_refused "a switchover time that is not one" 15 \
+	"invalid Switchover time '25:00' (HH:MM[:SS], +SECONDS or @EPOCH)"
+good_plan | sed '/^Backing/d' >"$plan"
+plan_refused "a disk without its backing" 11 "[Disk] without Backing"
+good_plan | sed 's#^PrivateKeyFile = .*#PrivateKeyFile = /nonexistent#' >"$plan"
+plan_refused "a key file that is missing" 4 \
+	"cannot open '/nonexistent': No such file or directory"
+good_plan | sed 's#^Backing = .*#Backing = /dev/no-such-disk#' >"$plan"
+plan_refused "a backing device that does not exist" 13 \
+	"backing device '/dev/no-such-disk' of disk 'vm1' does not exist"
+good_plan | sed 's#^Backing = .*#Backing = /etc/hostname#' >"$plan"
+plan_refused "a backing file that is not a block device" 13 \
+	"backing '/etc/hostname' of disk 'vm1' is not a block device"
+good_plan | sed "s#^PublicKey = .*#PublicKey = $($hcxrepl pubkey <"$plandir/site.key")#" >"$plan"
+plan_refused "a peer whose key is this site's own" 8 "the peer's PublicKey is this site's own"
+printf 'Device = hcx0\n' >"$plan"
+plan_refused "a key before any section" 1 "key 'Device' before any section"
+check_refused "plan of a file that is missing" \
+	"hcxrepl: plan: cannot open '/nonexistent': No such file or directory" \
+	$hcxrepl plan apply /nonexistent
+check_refused "plan without a file" \
+	"hcxrepl: plan: say apply or check, and a file (hcxrepl plan apply|check FILE)" \
+	$hcxrepl plan apply
+check_refused "plan check reads standard input" \
+	"hcxrepl: plan -:1: key 'Device' before any section" \
+	$hcxrepl plan check - <"$plan"
+check "help lists plan" bash -c "$hcxrepl help | grep -q '^  hcxrepl plan apply|check FILE'"
+rm -rf "$plandir"
 tap_done

@@ -17,7 +17,7 @@
 
 enum section { NONE, INTERFACE, PEER };
 
-static char *trim(char *s)
+char *hcx_trim(char *s)
 {
 	char *end;
 
@@ -85,7 +85,7 @@ static bool parse_file(FILE *f, const char *path, struct hcx_device_conf *conf)
 		s = strchr(line, '#');
 		if (s)
 			*s = '\0';
-		s = trim(line);
+		s = hcx_trim(line);
 		if (!*s)
 			continue;
 		if (!strcasecmp(s, "[Interface]") || !strcasecmp(s, "[Peer]")) {
@@ -105,7 +105,7 @@ static bool parse_file(FILE *f, const char *path, struct hcx_device_conf *conf)
 			return false;
 		}
 		*eq = '\0';
-		if (!parse_line(conf, section, trim(s), trim(eq + 1), where))
+		if (!parse_line(conf, section, hcx_trim(s), hcx_trim(eq + 1), where))
 			return false;
 	}
 	sodium_memzero(line, sizeof(line));

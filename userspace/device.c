@@ -332,6 +332,84 @@ int hcx_cmd_showconf(int argc, char **argv, const struct hcx_options *opt)
 	return ret ? 1 : 0;
 }
 
+/* The peer's endpoint in R as a socket address; false when it has none. */
+static bool endpoint_addr(const struct device_reply *r,
+			  struct sockaddr_storage *out)
+{
+	const struct nlattr *v4 = hcx_attr_sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV4], 4);
+	const struct nlattr *v6 = hcx_attr_sized(r->peer[HCXREPL_A_PEER_ENDPOINT_IPV6], 16);
+	const struct nlattr *port = hcx_attr_sized(r->peer[HCXREPL_A_PEER_ENDPOINT_PORT], 2);
+	struct sockaddr_in6 *in6 = (void *)out;
+	struct sockaddr_in *in4 = (void *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (!port || (!v4 && !v6))
+		return false;
+	if (v4) {
+		in4->sin_family = AF_INET;
+		memcpy(&in4->sin_addr, mnl_attr_get_payload(v4), 4);
+		memcpy(&in4->sin_port, mnl_attr_get_payload(port), 2);
+	} else {
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, mnl_attr_get_payload(v6), 16);
+		memcpy(&in6->sin6_port, mnl_attr_get_payload(port), 2);
+	}
+	return true;
+}
+
+/* A dev-get reply, secrets included, as the request that would set it. */
+static int read_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct hcx_device_conf *conf = data;
+	const struct nlattr *attr;
+	struct device_reply r;
+
+	if (parse_device(nlh, &r) < 0)
+		return MNL_CB_ERROR;
+	attr = hcx_attr_sized(r.dev[HCXREPL_A_DEVICE_PRIVATE_KEY], HCXREPL_KEY_LEN);
+	if (attr) {
+		memcpy(conf->private_key, mnl_attr_get_payload(attr), HCXREPL_KEY_LEN);
+		conf->has_private_key = true;
+	}
+	conf->port = hcx_attr_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]);
+	conf->has_port = true;
+	if (!r.dev[HCXREPL_A_DEVICE_PEER])
+		return MNL_CB_OK;
+	conf->has_peer = true;
+	attr = hcx_attr_sized(r.peer[HCXREPL_A_PEER_PUBLIC_KEY], HCXREPL_KEY_LEN);
+	if (attr) {
+		memcpy(conf->peer_key, mnl_attr_get_payload(attr), HCXREPL_KEY_LEN);
+		conf->has_peer_key = true;
+	}
+	/* An unset pre-shared key reads as zeroes. */
+	attr = hcx_attr_sized(r.peer[HCXREPL_A_PEER_PRESHARED_KEY], HCXREPL_KEY_LEN);
+	if (attr && key_is_set(mnl_attr_get_payload(attr))) {
+		memcpy(conf->psk, mnl_attr_get_payload(attr), HCXREPL_KEY_LEN);
+		conf->has_psk = true;
+	}
+	conf->has_endpoint = endpoint_addr(&r, &conf->endpoint);
+	conf->keepalive = hcx_attr_u16(r.peer[HCXREPL_A_PEER_PERSISTENT_KEEPALIVE]);
+	return MNL_CB_OK;
+}
+
+int hcx_device_read(struct hcx_genl *g, const char *dev,
+		    struct hcx_device_conf *conf)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	hcx_device_conf_init(conf);
+	nlh = hcx_genl_request(g, HCXREPL_CMD_DEV_GET, 0);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
+	mnl_attr_put(nlh, HCXREPL_A_DEVICE_SECRETS, 0, NULL);
+	ret = hcx_genl_talk(g, nlh, read_cb, conf);
+	/* The reply in the buffer held the keys. */
+	sodium_memzero(g->buf, MNL_SOCKET_BUFFER_SIZE);
+	if (ret)
+		sodium_memzero(conf, sizeof(*conf));
+	return ret;
+}
+
 /* A number in 0..MAX, digits only. */
 static bool parse_number(const char *text, unsigned long max,
 			 unsigned long *out)
@@ -435,18 +513,13 @@ static void put_peer(struct nlmsghdr *nlh, const struct hcx_device_conf *conf)
 	mnl_attr_nest_end(nlh, nest);
 }
 
-int hcx_device_apply(const char *dev, struct hcx_device_conf *conf,
-		     const char *what)
+int hcx_device_send(struct hcx_genl *g, const char *dev,
+		    struct hcx_device_conf *conf)
 {
 	struct nlmsghdr *nlh;
-	struct hcx_genl g;
 	int ret;
 
-	if (hcx_genl_open(&g) < 0) {
-		sodium_memzero(conf, sizeof(*conf));
-		return 1;
-	}
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DEV_SET, 0);
+	nlh = hcx_genl_request(g, HCXREPL_CMD_DEV_SET, 0);
 	mnl_attr_put_strz(nlh, HCXREPL_A_DEVICE_IFNAME, dev);
 	if (conf->has_private_key)
 		mnl_attr_put(nlh, HCXREPL_A_DEVICE_PRIVATE_KEY, HCXREPL_KEY_LEN,
@@ -458,9 +531,23 @@ int hcx_device_apply(const char *dev, struct hcx_device_conf *conf,
 	if (conf->has_peer && conf->replace_peer)
 		mnl_attr_put(nlh, HCXREPL_A_DEVICE_REPLACE_PEER, 0, NULL);
 	sodium_memzero(conf, sizeof(*conf));
-	ret = hcx_genl_talk(&g, nlh, NULL, NULL);
+	ret = hcx_genl_talk(g, nlh, NULL, NULL);
 	/* The request in the buffer held the keys. */
-	sodium_memzero(g.buf, MNL_SOCKET_BUFFER_SIZE);
+	sodium_memzero(g->buf, MNL_SOCKET_BUFFER_SIZE);
+	return ret;
+}
+
+int hcx_device_apply(const char *dev, struct hcx_device_conf *conf,
+		     const char *what)
+{
+	struct hcx_genl g;
+	int ret;
+
+	if (hcx_genl_open(&g) < 0) {
+		sodium_memzero(conf, sizeof(*conf));
+		return 1;
+	}
+	ret = hcx_device_send(&g, dev, conf);
 	if (ret)
 		fprintf(stderr, "hcxrepl: %s %s: %s\n", what, dev,
 			hcx_genl_strerror(&g, ret));

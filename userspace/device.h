@@ -38,9 +38,26 @@ void hcx_device_conf_init(struct hcx_device_conf *conf);
 bool hcx_parse_endpoint(const char *text, struct sockaddr_storage *out,
 			const char *what);
 bool hcx_parse_keepalive(const char *text, int *out);
+struct hcx_genl;
+/*
+ * Read DEV's configuration, keys included, into CONF in the form a request
+ * takes: has_port always, has_peer and the peer's fields when it has one,
+ * keepalive 0 when off.  Return: 0, or a negative errno (G's extack set).
+ */
+int hcx_device_read(struct hcx_genl *g, const char *dev,
+		    struct hcx_device_conf *conf);
+/*
+ * Send CONF to DEV over G, then wipe CONF.  Return: 0, or a negative errno
+ * (G's extack set).
+ */
+int hcx_device_send(struct hcx_genl *g, const char *dev,
+		    struct hcx_device_conf *conf);
 /* Send CONF to DEV; print the kernel's reason on failure (WHAT: command). */
 int hcx_device_apply(const char *dev, struct hcx_device_conf *conf,
 		     const char *what);
+
+/* S without its leading and trailing whitespace, cut in place (conf.c). */
+char *hcx_trim(char *s);
 
 int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt);
 int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt);

@@ -79,6 +79,26 @@ static int lookup(const char *const *names, size_t n, const char *word)
 	return -1;
 }
 
+const char *hcx_disk_role_name(unsigned int role)
+{
+	return name_of(role_names, ARRAY_SIZE(role_names), role);
+}
+
+int hcx_disk_role_lookup(const char *word)
+{
+	return lookup(role_names, ARRAY_SIZE(role_names), word);
+}
+
+const char *hcx_disk_state_name(unsigned int state)
+{
+	return name_of(state_names, ARRAY_SIZE(state_names), state);
+}
+
+const char *hcx_compress_name(unsigned int compress)
+{
+	return name_of(compress_names, ARRAY_SIZE(compress_names), compress);
+}
+
 /* A disk reply's attributes, checked. */
 struct disk_reply {
 	const struct nlattr *a[HCXREPL_A_DISK_MAX + 1];
@@ -366,12 +386,10 @@ static int disk_show(int argc, char **argv, const struct hcx_options *opt)
 			     }, show_cb, &s);
 }
 
-/* Send a request built by the caller; print the kernel's reason on error. */
-static int disk_request(struct hcx_genl *g, struct nlmsghdr *nlh,
-			const char *what, const char *name)
+/* End a command's conversation: print the kernel's reason on error. */
+static int disk_done(struct hcx_genl *g, int ret, const char *what,
+		     const char *name)
 {
-	int ret = hcx_genl_talk(g, nlh, NULL, NULL);
-
 	if (ret)
 		fprintf(stderr, "hcxrepl: disk %s %s: %s\n", what, name,
 			hcx_genl_strerror(g, ret));
@@ -379,8 +397,89 @@ static int disk_request(struct hcx_genl *g, struct nlmsghdr *nlh,
 	return ret ? 1 : 0;
 }
 
+/* Send a request built by the caller; print the kernel's reason on error. */
+static int disk_request(struct hcx_genl *g, struct nlmsghdr *nlh,
+			const char *what, const char *name)
+{
+	return disk_done(g, hcx_genl_talk(g, nlh, NULL, NULL), what, name);
+}
+
+/* The disk of a disk-get reply, copied out of the socket's buffer. */
+static int info_of(const struct nlmsghdr *nlh, struct hcx_disk_info *d)
+{
+	struct disk_reply r;
+
+	if (parse_disk(nlh, &r) < 0)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", r.name);
+	snprintf(d->device, sizeof(d->device), "%s", r.device);
+	d->backing = strdup(r.backing);
+	if (!d->backing)
+		return -1;
+	d->ifindex = hcx_attr_u32(r.a[HCXREPL_A_DISK_IFINDEX]);
+	d->role = hcx_attr_u8(r.a[HCXREPL_A_DISK_ROLE]);
+	d->state = hcx_attr_u8(r.a[HCXREPL_A_DISK_STATE]);
+	d->chunk = hcx_attr_u32(r.a[HCXREPL_A_DISK_CHUNK_BYTES]);
+	d->streams = hcx_attr_u8(r.a[HCXREPL_A_DISK_STREAMS]);
+	d->wanopt.dedup = hcx_attr_u8(r.a[HCXREPL_A_DISK_DEDUP]);
+	d->wanopt.compress = disk_compress(&r);
+	d->wanopt.level = disk_compress(&r) == HCXREPL_COMPRESS_ZSTD ?
+			  disk_compress_level(&r) : 0;
+	d->wanopt.has_cache = true;
+	d->wanopt.cache = disk_u64(&r, HCXREPL_A_DISK_DEDUP_CACHE_BYTES);
+	d->switchover_at = disk_u64(&r, HCXREPL_A_DISK_SWITCHOVER_TIME);
+	return 0;
+}
+
+struct disk_list {
+	struct hcx_disk_info *disks;
+	size_t n;
+};
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct disk_list *l = data;
+	struct hcx_disk_info *more;
+
+	more = realloc(l->disks, (l->n + 1) * sizeof(*more));
+	if (!more)
+		return MNL_CB_ERROR;
+	l->disks = more;
+	if (info_of(nlh, &l->disks[l->n]) < 0)
+		return MNL_CB_ERROR;
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int hcx_disk_list(struct hcx_genl *g, struct hcx_disk_info **disks, size_t *n)
+{
+	struct disk_list l = { NULL, 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_GET, NLM_F_DUMP);
+	ret = hcx_genl_talk(g, nlh, list_cb, &l);
+	if (ret) {
+		hcx_disk_list_free(l.disks, l.n);
+		return ret;
+	}
+	*disks = l.disks;
+	*n = l.n;
+	return 0;
+}
+
+void hcx_disk_list_free(struct hcx_disk_info *disks, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(disks[i].backing);
+	free(disks);
+}
+
 /* A size: a number of bytes, or with a K, M or G suffix (KiB, MiB, GiB). */
-static bool parse_size(const char *text, uint64_t *out)
+bool hcx_parse_size(const char *text, uint64_t *out)
 {
 	unsigned long long v;
 	unsigned int shift;
@@ -406,33 +505,27 @@ static bool parse_size(const char *text, uint64_t *out)
 	return true;
 }
 
-static bool parse_streams(const char *text, uint8_t *out, const char *what)
+bool hcx_parse_streams(const char *text, uint8_t *out)
 {
 	char *end;
 	long v = strtol(text, &end, 10);
 
-	if (*end || end == text || v < 1 || v > 16) {
-		fprintf(stderr, "hcxrepl: disk %s: streams must be 1 to 16, not '%s'\n",
-			what, text);
+	if (*end || end == text || v < 1 || v > 16)
 		return false;
-	}
 	*out = v;
 	return true;
 }
 
-/* The WAN-optimization options of disk add and disk set; -1: not given. */
-struct wanopt {
-	int dedup;
-	int compress;
-	int level;			/* 0: not given */
-	bool has_cache;
-	uint64_t cache;
-};
+static bool parse_streams(const char *text, uint8_t *out, const char *what)
+{
+	if (hcx_parse_streams(text, out))
+		return true;
+	fprintf(stderr, "hcxrepl: disk %s: streams must be 1 to 16, not '%s'\n",
+		what, text);
+	return false;
+}
 
-#define WANOPT_INIT { .dedup = -1, .compress = -1 }
-
-/* "lz4", "zstd", "zstd:LEVEL" or "none" into W; false for anything else. */
-static bool parse_compress(const char *text, struct wanopt *w)
+bool hcx_parse_compress(const char *text, struct hcx_wanopt *w)
 {
 	const char *colon = strchr(text, ':');
 	size_t n = colon ? (size_t)(colon - text) : strlen(text);
@@ -465,7 +558,7 @@ static bool parse_compress(const char *text, struct wanopt *w)
  * KEY VAL into W when KEY is a WAN-optimization option.  Return: 1 when it
  * is one, 0 when it is not, -1 (with a message) when VAL is bad.
  */
-static int parse_wanopt(const char *key, const char *val, struct wanopt *w,
+static int parse_wanopt(const char *key, const char *val, struct hcx_wanopt *w,
 			const char *what)
 {
 	if (!strcmp(key, "dedup")) {
@@ -478,14 +571,14 @@ static int parse_wanopt(const char *key, const char *val, struct wanopt *w,
 		return -1;
 	}
 	if (!strcmp(key, "compress")) {
-		if (parse_compress(val, w))
+		if (hcx_parse_compress(val, w))
 			return 1;
 		fprintf(stderr, "hcxrepl: disk %s: compress must be lz4, zstd[:LEVEL 1-22] or none, not '%s'\n",
 			what, val);
 		return -1;
 	}
 	if (!strcmp(key, "dedup-cache")) {
-		if (parse_size(val, &w->cache)) {
+		if (hcx_parse_size(val, &w->cache)) {
 			w->has_cache = true;
 			return 1;
 		}
@@ -496,7 +589,7 @@ static int parse_wanopt(const char *key, const char *val, struct wanopt *w,
 	return 0;
 }
 
-static void put_wanopt(struct nlmsghdr *nlh, const struct wanopt *w)
+static void put_wanopt(struct nlmsghdr *nlh, const struct hcx_wanopt *w)
 {
 	if (w->dedup >= 0)
 		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_DEDUP, w->dedup);
@@ -508,15 +601,40 @@ static void put_wanopt(struct nlmsghdr *nlh, const struct wanopt *w)
 		mnl_attr_put_u64(nlh, HCXREPL_A_DISK_DEDUP_CACHE_BYTES, w->cache);
 }
 
+int hcx_disk_new(struct hcx_genl *g, const struct hcx_disk_conf *conf)
+{
+	struct nlmsghdr *nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_NEW, 0);
+
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, conf->name);
+	mnl_attr_put_u32(nlh, HCXREPL_A_DISK_IFINDEX, conf->ifindex);
+	mnl_attr_put_u8(nlh, HCXREPL_A_DISK_ROLE, conf->role);
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_BACKING, conf->backing);
+	if (conf->chunk)
+		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_CHUNK_BYTES, conf->chunk);
+	if (conf->streams)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, conf->streams);
+	put_wanopt(nlh, &conf->wanopt);
+	return hcx_genl_talk(g, nlh, NULL, NULL);
+}
+
+int hcx_disk_set_options(struct hcx_genl *g, const char *name,
+			 uint8_t streams, const struct hcx_wanopt *w)
+{
+	struct nlmsghdr *nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_SET, 0);
+
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
+	if (streams)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
+	put_wanopt(nlh, w);
+	return hcx_genl_talk(g, nlh, NULL, NULL);
+}
+
 static int disk_add(int argc, char **argv)
 {
+	struct hcx_disk_conf conf = { .wanopt = HCX_WANOPT_INIT };
 	const char *name, *dev = NULL, *backing = NULL;
-	struct wanopt w = WANOPT_INIT;
 	uint64_t chunk = 0;
-	uint8_t streams = 0;
 	int role = -1, i, ret;
-	unsigned int ifindex;
-	struct nlmsghdr *nlh;
 	struct hcx_genl g;
 
 	if (argc < 2) {
@@ -545,15 +663,15 @@ static int disk_add(int argc, char **argv)
 				return 1;
 			}
 		} else if (!strcmp(key, "chunk")) {
-			if (!parse_size(val, &chunk) || chunk > UINT32_MAX) {
+			if (!hcx_parse_size(val, &chunk) || chunk > UINT32_MAX) {
 				fprintf(stderr, "hcxrepl: disk add: '%s' is not a chunk size (say 64K)\n",
 					val);
 				return 1;
 			}
 		} else if (!strcmp(key, "streams")) {
-			if (!parse_streams(val, &streams, "add"))
+			if (!parse_streams(val, &conf.streams, "add"))
 				return 1;
-		} else if ((ret = parse_wanopt(key, val, &w, "add"))) {
+		} else if ((ret = parse_wanopt(key, val, &conf.wanopt, "add"))) {
 			if (ret < 0)
 				return 1;
 		} else {
@@ -567,31 +685,24 @@ static int disk_add(int argc, char **argv)
 			"role source|target");
 		return 1;
 	}
-	ifindex = if_nametoindex(dev);
-	if (!ifindex) {
+	conf.ifindex = if_nametoindex(dev);
+	if (!conf.ifindex) {
 		fprintf(stderr, "hcxrepl: disk add: no device '%s'\n", dev);
 		return 1;
 	}
+	conf.name = name;
+	conf.role = role;
+	conf.backing = backing;
+	conf.chunk = chunk;
 	if (hcx_genl_open(&g) < 0)
 		return 1;
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_NEW, 0);
-	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
-	mnl_attr_put_u32(nlh, HCXREPL_A_DISK_IFINDEX, ifindex);
-	mnl_attr_put_u8(nlh, HCXREPL_A_DISK_ROLE, role);
-	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_BACKING, backing);
-	if (chunk)
-		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_CHUNK_BYTES, chunk);
-	if (streams)
-		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
-	put_wanopt(nlh, &w);
-	return disk_request(&g, nlh, "add", name);
+	return disk_done(&g, hcx_disk_new(&g, &conf), "add", name);
 }
 
 static int disk_set(int argc, char **argv)
 {
-	struct wanopt w = WANOPT_INIT;
+	struct hcx_wanopt w = HCX_WANOPT_INIT;
 	uint8_t streams = 0;
-	struct nlmsghdr *nlh;
 	struct hcx_genl g;
 	int i, ret;
 
@@ -622,12 +733,8 @@ static int disk_set(int argc, char **argv)
 	}
 	if (hcx_genl_open(&g) < 0)
 		return 1;
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_SET, 0);
-	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, argv[1]);
-	if (streams)
-		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
-	put_wanopt(nlh, &w);
-	return disk_request(&g, nlh, "set", argv[1]);
+	return disk_done(&g, hcx_disk_set_options(&g, argv[1], streams, &w),
+			 "set", argv[1]);
 }
 
 static int disk_del(int argc, char **argv)
@@ -652,7 +759,7 @@ static int disk_del(int argc, char **argv)
  * (with an s, m or h suffix), or "HH:MM[:SS]" today, or tomorrow once
  * that has passed.
  */
-static bool parse_time(const char *text, uint64_t *out)
+bool hcx_parse_time(const char *text, uint64_t *out)
 {
 	time_t now = time(NULL);
 	unsigned int h, m, s = 0;
@@ -710,6 +817,22 @@ static const struct {
 	{ "resume", HCXREPL_DISK_ACTION_RESUME },
 };
 
+int hcx_disk_act(struct hcx_genl *g, const char *name, uint8_t action,
+		 int kind, uint64_t when, bool verify)
+{
+	struct nlmsghdr *nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_ACTION, 0);
+
+	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
+	mnl_attr_put_u8(nlh, HCXREPL_A_DISK_ACTION, action);
+	if (kind >= 0)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_SYNC_KIND, kind);
+	if (when)
+		mnl_attr_put_u64(nlh, HCXREPL_A_DISK_SWITCHOVER_TIME, when);
+	if (verify)
+		mnl_attr_put(nlh, HCXREPL_A_DISK_VERIFY, 0, NULL);
+	return hcx_genl_talk(g, nlh, NULL, NULL);
+}
+
 /* sync, replicate, switchover and the simple actions. */
 static int disk_action(int argc, char **argv)
 {
@@ -717,7 +840,6 @@ static int disk_action(int argc, char **argv)
 	uint64_t when = 0;
 	bool verify = false;
 	int action = -1, kind = -1, i;
-	struct nlmsghdr *nlh;
 	struct hcx_genl g;
 
 	if (!name) {
@@ -745,7 +867,7 @@ static int disk_action(int argc, char **argv)
 			if (!strcmp(argv[i], "verify")) {
 				verify = true;
 			} else if (!strcmp(argv[i], "at") && i + 1 < argc) {
-				if (!parse_time(argv[++i], &when)) {
+				if (!hcx_parse_time(argv[++i], &when)) {
 					fprintf(stderr, "hcxrepl: disk switchover: '%s' is not a time (HH:MM[:SS], +SECONDS or @EPOCH)\n",
 						argv[i]);
 					return 1;
@@ -769,16 +891,8 @@ static int disk_action(int argc, char **argv)
 	}
 	if (hcx_genl_open(&g) < 0)
 		return 1;
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_ACTION, 0);
-	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
-	mnl_attr_put_u8(nlh, HCXREPL_A_DISK_ACTION, action);
-	if (kind >= 0)
-		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_SYNC_KIND, kind);
-	if (when)
-		mnl_attr_put_u64(nlh, HCXREPL_A_DISK_SWITCHOVER_TIME, when);
-	if (verify)
-		mnl_attr_put(nlh, HCXREPL_A_DISK_VERIFY, 0, NULL);
-	return disk_request(&g, nlh, verb, name);
+	return disk_done(&g, hcx_disk_act(&g, name, action, kind, when, verify),
+			 verb, name);
 }
 
 /* monitor: the disks' progress, as events arrive. */

@@ -134,25 +134,34 @@ struct nlmsghdr *hcx_genl_request(struct hcx_genl *g, uint8_t cmd,
 	return nlh;
 }
 
-int hcx_genl_open(struct hcx_genl *g)
+int hcx_nl_open(struct hcx_genl *g, int bus)
 {
-	struct nlmsghdr *nlh;
-	int on = 1, ret;
+	int on = 1;
 
 	memset(g, 0, sizeof(*g));
 	g->buf = malloc(MNL_SOCKET_BUFFER_SIZE);
-	g->sock = mnl_socket_open(NETLINK_GENERIC);
+	g->sock = mnl_socket_open(bus);
 	if (!g->buf || !g->sock || mnl_socket_bind(g->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		fprintf(stderr, "hcxrepl: cannot open a netlink socket: %s\n",
 			strerror(errno));
-		goto err;
+		hcx_genl_close(g);
+		return -1;
 	}
 	/* Ask for error messages, and for errors without the request echoed. */
 	mnl_socket_setsockopt(g->sock, NETLINK_EXT_ACK, &on, sizeof(on));
 	mnl_socket_setsockopt(g->sock, NETLINK_CAP_ACK, &on, sizeof(on));
 	g->portid = mnl_socket_get_portid(g->sock);
 	g->seq = time(NULL);
+	return 0;
+}
 
+int hcx_genl_open(struct hcx_genl *g)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (hcx_nl_open(g, NETLINK_GENERIC) < 0)
+		return -1;
 	g->family = GENL_ID_CTRL;
 	nlh = hcx_genl_request(g, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, HCXREPL_FAMILY_NAME);
@@ -203,12 +212,18 @@ static int attr_table_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int hcx_attr_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
-		   unsigned int max)
+int hcx_attr_parse_at(const struct nlmsghdr *nlh, unsigned int offset,
+		      const struct nlattr **tb, unsigned int max)
 {
 	struct attr_table t = { tb, max };
 
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_table_cb, &t);
+	return mnl_attr_parse(nlh, offset, attr_table_cb, &t);
+}
+
+int hcx_attr_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		   unsigned int max)
+{
+	return hcx_attr_parse_at(nlh, sizeof(struct genlmsghdr), tb, max);
 }
 
 int hcx_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb,

@@ -23,6 +23,12 @@ struct hcx_genl {
 
 /* Open a socket and resolve the family; on failure print why, return -1. */
 int hcx_genl_open(struct hcx_genl *g);
+/*
+ * Open a socket on another netlink BUS (NETLINK_ROUTE) for the same
+ * conversation: hcx_genl_talk() and hcx_genl_close() serve it too.  On
+ * failure print why, return -1.
+ */
+int hcx_nl_open(struct hcx_genl *g, int bus);
 void hcx_genl_close(struct hcx_genl *g);
 
 /* Start a request for CMD with FLAGS (NLM_F_REQUEST and NLM_F_ACK added). */
@@ -64,6 +70,9 @@ int hcx_genl_show(const struct hcx_show *show, mnl_cb_t cb, void *data);
 /* Index a reply's attributes (or a nest's, NULL for none) into TB[0..MAX]. */
 int hcx_attr_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		   unsigned int max);
+/* The same for a message whose attributes start OFFSET bytes in. */
+int hcx_attr_parse_at(const struct nlmsghdr *nlh, unsigned int offset,
+		      const struct nlattr **tb, unsigned int max);
 int hcx_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			  unsigned int max);
 /* ATTR if it is present with exactly LEN bytes of payload, else NULL. */

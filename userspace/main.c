@@ -13,6 +13,7 @@
 #include "device.h"
 #include "disk.h"
 #include "key.h"
+#include "plan.h"
 
 #ifndef HCXREPL_VERSION
 #define HCXREPL_VERSION "unknown"
@@ -49,6 +50,8 @@ static void usage(FILE *out)
 	      "  hcxrepl disk verify|promote|demote|pause|resume NAME\n"
 	      "  hcxrepl [-j] monitor [NAME]    live progress of disks; -j: a JSON\n"
 	      "                                 object per event\n"
+	      "  hcxrepl plan apply|check FILE  set up this site as FILE plans it,\n"
+	      "                                 or say what that would change\n"
 	      "  hcxrepl help                   this text\n"
 	      "\n"
 	      "Options:\n"
@@ -119,6 +122,8 @@ int main(int argc, char **argv)
 		return hcx_cmd_disk(argc, argv, &opt);
 	if (!strcmp(cmd, "monitor"))
 		return hcx_cmd_monitor(argc, argv, &opt);
+	if (!strcmp(cmd, "plan"))
+		return hcx_cmd_plan(argc, argv, &opt);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
