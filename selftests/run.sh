@@ -60,6 +60,7 @@ step deps selftests/vm/deps.sh || exit 1
 kver61=$(debian_kver 6.1) && kver612=$(debian_kver 6.12) || exit 1
 step cli-build make -C userspace
 step cli selftests/cli.sh
+step manpage selftests/manpage.sh
 step ynl-generated selftests/ynl/regen.sh --check
 step noise-vectors /usr/bin/python3 selftests/vectors/noise_ref.py --check kmod/tests/noise_vectors.h
 step checkpatch checkpatch
@@ -104,6 +105,10 @@ step disk-6.1 vm 6.1 600 selftests/disk.sh
 step disk-6.12 vm 6.12 600 selftests/disk.sh
 step wanopt-6.1 vm 6.1 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
 step wanopt-6.12 vm 6.12 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
+# make demo's migration, short: an unshaped WAN and the 48 MiB disk.
+step demo-6.1 vm 6.1 600 selftests/demo_guest.sh "$logs/realistic-48.img" --short
+# The demo applies plans on 6.1; their own tests run on 6.12.
+step plan-6.12 vm 6.12 300 selftests/plan.sh
 # Two VMs of one vCPU each, while the debug lane ends: three threads on two
 # cores for a few minutes, which costs the debug lane less than waiting.
 step two-sites selftests/two_sites.sh

@@ -4,8 +4,9 @@
 #
 #   [site-a] hcx0 10.0.0.1 wan0 --- [wan] bridge --- wan0 10.0.0.2 hcx0 [site-b]
 #
-# sites_up WORK PORT_A PORT_B builds them, keys in WORK; the helpers below
-# read a disk's state through the CLI's JSON.
+# wan_up builds the namespaces and the underlay; sites_up WORK PORT_A PORT_B
+# also pairs the interconnect devices, keys in WORK; the helpers below read
+# a disk's state through the CLI's JSON.
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
@@ -50,10 +51,10 @@ same_bytes() {
 		<(dd if="$2" bs=1M iflag=direct status=none)
 }
 
-# sites_up WORK PORT_A PORT_B: the namespaces, the underlay, and the
-# interconnect devices, paired; fails if the pairing fails.
-sites_up() {
-	local work=$1 port_a=$2 port_b=$3 site s
+# wan_up: the namespaces and the underlay, 10.0.0.1 (site-a) and 10.0.0.2
+# (site-b) on wan0, bridged in the namespace wan.
+wan_up() {
+	local m site
 
 	for m in veth bridge loop ext4; do
 		modprobe "$m" 2>/dev/null
@@ -70,6 +71,14 @@ sites_up() {
 	done
 	nsx site-a ip addr add 10.0.0.1/24 dev wan0
 	nsx site-b ip addr add 10.0.0.2/24 dev wan0
+}
+
+# sites_up WORK PORT_A PORT_B: wan_up, and the interconnect devices, paired;
+# fails if the pairing fails.
+sites_up() {
+	local work=$1 port_a=$2 port_b=$3 s
+
+	wan_up
 	for s in a b; do
 		(umask 077 && hcxrepl genkey >"$work/$s.key")
 		hcxrepl pubkey <"$work/$s.key" >"$work/$s.pub"

@@ -20,6 +20,7 @@
 #   --mac MAC      MAC address of that NIC
 #   --one-thread   run all vCPUs on one host thread (single-threaded TCG),
 #                  for a VM that shares the host's cores with another
+#   --live         print COMMAND's output as it comes, not at the end
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the VM died or the
 # kernel log has a checker report (the console log is kept and named), or
@@ -28,7 +29,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac= one_thread=0
+kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac= one_thread=0 live=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--link) link=$2; shift 2 ;;
 	--mac) mac=$2; shift 2 ;;
 	--one-thread) one_thread=1; shift ;;
+	--live) live=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option '$1'" ;;
 	esac
@@ -113,6 +115,8 @@ esac
 # loses power would: tests kill a site mid-transfer this way.
 timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null &
 qemu=$!
+# The guest writes the output into the shared directory as it goes.
+[ "$live" = 0 ] || tail -n +1 -F --pid=$qemu "$out/output" 2>/dev/null &
 # Once QEMU dies, timeout exits and may be reaped at once, so neither kill
 # may fail the script (it runs under set -e): the status must stay 143.
 trap 'pkill -KILL -P $qemu || true; kill -KILL $qemu 2>/dev/null || true
@@ -120,7 +124,11 @@ trap 'pkill -KILL -P $qemu || true; kill -KILL $qemu 2>/dev/null || true
 status=0
 wait $qemu || status=$?
 trap - TERM INT
-[ ! -f "$out/output" ] || cat "$out/output"
+if [ "$live" = 1 ]; then
+	wait
+elif [ -f "$out/output" ]; then
+	cat "$out/output"
+fi
 
 if [ -f "$out/rc" ]; then
 	rc=$(cat "$out/rc")
