@@ -2,7 +2,8 @@
 #
 # make                 module and CLI, for the running kernel
 # make KVER=V | KDIR=D module for kernel V, or for the build tree D
-# make install         module (with depmod) and CLI; DESTDIR, PREFIX
+# make install         module (with depmod), CLI, systemd unit, modprobe
+#                      example; DESTDIR, PREFIX
 # make check           everything, in VMs booting Debian's kernels
 # make demo            the main job in a VM
 # make bench           performance against peers measured in the same run
@@ -11,6 +12,8 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 VERSION := $(shell cat VERSION)
+UNIT := $(DESTDIR)/lib/systemd/system/hcxrepl@.service
+EXAMPLES := $(DESTDIR)$(PREFIX)/share/doc/hcxrepl/examples
 
 all: module cli
 
@@ -22,15 +25,24 @@ cli:
 	$(MAKE) -C userspace HCXREPL_VERSION=$(VERSION)
 
 # Kbuild skips depmod without a System.map, which Debian's headers lack.
+# The unit's Exec lines name the CLI under /usr/local, the default PREFIX:
+# sed puts in the PREFIX of this install.  The modprobe options are an
+# example, installed as documentation, not into /etc/modprobe.d.
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -d $(dir $(UNIT)) $(EXAMPLES)
+	sed '/^Exec/s|/usr/local/sbin/|$(PREFIX)/sbin/|' packaging/hcxrepl@.service >$(UNIT)
+	chmod 0644 $(UNIT)
+	install -m 0644 packaging/modprobe.d/hcxrepl.conf $(EXAMPLES)/hcxrepl.conf
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/hcxrepl.ko*
 	-depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	rm -f $(UNIT) $(EXAMPLES)/hcxrepl.conf
+	rmdir $(EXAMPLES) $(dir $(EXAMPLES)) 2>/dev/null || true
 
 check:
 	selftests/run.sh

@@ -67,6 +67,7 @@ step checkpatch checkpatch
 step build-6.1 build_module "$kver61" "/lib/modules/$kver61/build"
 step build-6.12 build_module "$kver612" "/lib/modules/$kver612/build"
 step packaging selftests/packaging.sh
+step dkms-build selftests/dkms.sh build build/dkms
 if step debug-kernel selftests/vm/build-debug-kernel.sh; then
 	kdebug=$(debug_kernel_dir)
 	step build-debug build_module "$(cat "$kdebug/include/config/kernel.release")" "$kdebug"
@@ -109,6 +110,7 @@ step wanopt-6.12 vm 6.12 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
 step demo-6.1 vm 6.1 600 selftests/demo_guest.sh "$logs/realistic-48.img" --short
 # The demo applies plans on 6.1; their own tests run on 6.12.
 step plan-6.12 vm 6.12 300 selftests/plan.sh
+step dkms-6.1 vm 6.1 300 selftests/dkms.sh build/dkms
 # Two VMs of one vCPU each, while the debug lane ends: three threads on two
 # cores for a few minutes, which costs the debug lane less than waiting.
 step two-sites selftests/two_sites.sh

@@ -18,6 +18,10 @@ packages=(
 	e2fsprogs iperf3 procps xxd wireguard-tools
 	# the benchmark's peer: DRBD 8.4 is in Debian's kernels
 	drbd-utils bc
+	# packaging: DKMS (selftests/dkms.sh), systemd-analyze, which checks
+	# the unit (selftests/packaging.sh), and man, which renders the man
+	# page (selftests/manpage.sh)
+	dkms systemd man-db groff-base
 )
 
 missing=()
