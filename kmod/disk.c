@@ -490,7 +490,7 @@ int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
 	kref_init(&disk->refcount);
 	write_pnet(&disk->net, net);
 	strscpy(disk->name, conf->name, sizeof(disk->name));
-	disk->ifindex = conf->ifindex;
+	strscpy(disk->ifname, conf->ifname, sizeof(disk->ifname));
 	disk->chunk_shift = ilog2(conf->chunk_bytes);
 	mutex_init(&disk->lock);
 	disk->role = conf->role;

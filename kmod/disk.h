@@ -8,6 +8,7 @@
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/if.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
@@ -43,7 +44,8 @@ enum hcx_write_gate {
  * @net: the network namespace the disk was added in; its name is unique
  *	there and its device lives there
  * @name: the name that pairs it with the disk of the same name at the peer
- * @ifindex: the interconnect device whose peer it replicates with
+ * @ifname: the interconnect device whose peer it replicates with, by name:
+ *	a device deleted and created again under that name carries it again
  * @index: the tracking device's number, hcxd<index>
  * @gd: the tracking block device
  * @backing: the backing block device, claimed exclusively by the disk
@@ -76,7 +78,7 @@ struct hcx_disk {
 	struct kref refcount;
 	possible_net_t net;
 	char name[HCXREPL_DISK_NAME_MAX];
-	int ifindex;
+	char ifname[IFNAMSIZ];
 	int index;
 	struct gendisk *gd;
 	struct hcx_backing backing;
@@ -121,7 +123,7 @@ static inline u32 hcx_chunk_len(const struct hcx_disk *disk, u64 chunk)
 /**
  * struct hcx_disk_conf - what disk-new asks for
  * @name: the disk's name
- * @ifindex: its interconnect device, already checked
+ * @ifname: its interconnect device, already checked
  * @role: source or target
  * @backing: path of the backing block device
  * @chunk_bytes: tracking granularity
@@ -130,7 +132,7 @@ static inline u32 hcx_chunk_len(const struct hcx_disk *disk, u64 chunk)
  */
 struct hcx_disk_conf {
 	const char *name;
-	int ifindex;
+	char ifname[IFNAMSIZ];
 	enum hcxrepl_disk_role role;
 	const char *backing;
 	u32 chunk_bytes;

@@ -561,6 +561,22 @@ static int hcx_put_wanopt(struct sk_buff *skb,
 	return 0;
 }
 
+/* The disk's device: its name, and its index while a device has the name. */
+static int hcx_put_disk_device(struct sk_buff *skb, struct hcx_disk *disk)
+{
+	struct net_device *dev;
+	int ifindex;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(read_pnet(&disk->net), disk->ifname);
+	ifindex = dev ? dev->ifindex : 0;
+	rcu_read_unlock();
+	if (nla_put_string(skb, HCXREPL_A_DISK_IFNAME, disk->ifname) ||
+	    (ifindex && nla_put_u32(skb, HCXREPL_A_DISK_IFINDEX, ifindex)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
  * Fill a message about DISK.  Lockless but for the sync engine's lock, so
  * that the engine's tick may call it: role, consistency and generation are
@@ -591,7 +607,7 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, HCXREPL_A_DISK_NAME, disk->name) ||
-	    nla_put_u32(skb, HCXREPL_A_DISK_IFINDEX, disk->ifindex) ||
+	    hcx_put_disk_device(skb, disk) ||
 	    nla_put_u8(skb, HCXREPL_A_DISK_ROLE, role) ||
 	    nla_put_u8(skb, HCXREPL_A_DISK_STATE, state) ||
 	    nla_put_u8(skb, HCXREPL_A_DISK_CONSISTENT,
@@ -749,14 +765,18 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[HCXREPL_A_DISK_STREAMS])
 		conf.streams = nla_get_u8(attrs[HCXREPL_A_DISK_STREAMS]);
 
-	conf.ifindex = nla_get_u32(attrs[HCXREPL_A_DISK_IFINDEX]);
-	dev = dev_get_by_index(genl_info_net(info), conf.ifindex);
+	dev = dev_get_by_index(genl_info_net(info),
+			       nla_get_u32(attrs[HCXREPL_A_DISK_IFINDEX]));
 	if (!dev || !hcx_is_device(dev)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[HCXREPL_A_DISK_IFINDEX],
 				    "No hcxrepl device with that index");
 		ret = dev ? -EOPNOTSUPP : -ENODEV;
 		goto out;
 	}
+	/* The disk keeps the name; renames happen under the RTNL. */
+	rtnl_lock();
+	strscpy(conf.ifname, dev->name, sizeof(conf.ifname));
+	rtnl_unlock();
 	ret = hcx_disk_add(genl_info_net(info), &conf, info->extack);
 out:
 	dev_put(dev);

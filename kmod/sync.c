@@ -612,7 +612,7 @@ static int hcx_stream_connect(struct hcx_stream *st)
 	struct net_device *dev;
 	int i, ret;
 
-	dev = dev_get_by_index(read_pnet(&disk->net), disk->ifindex);
+	dev = dev_get_by_name(read_pnet(&disk->net), disk->ifname);
 	if (!dev)
 		return -ENODEV;
 	ret = hcx_is_device(dev) ? hcx_channel_connect(&st->ch, dev) : -ENODEV;

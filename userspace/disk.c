@@ -121,10 +121,9 @@ static int parse_disk(const struct nlmsghdr *nlh, struct disk_reply *r)
 	r->backing = hcx_attr_str(r->a[HCXREPL_A_DISK_BACKING]) ?: "";
 	if (!r->name)
 		return -1;
-	if (!if_indextoname(hcx_attr_u32(r->a[HCXREPL_A_DISK_IFINDEX]),
-			    r->ifname))
-		snprintf(r->ifname, sizeof(r->ifname), "%u",
-			 hcx_attr_u32(r->a[HCXREPL_A_DISK_IFINDEX]));
+	/* The disk keeps its device's name, the index comes and goes. */
+	snprintf(r->ifname, sizeof(r->ifname), "%s",
+		 hcx_attr_str(r->a[HCXREPL_A_DISK_IFNAME]) ?: "");
 	return 0;
 }
 
@@ -281,6 +280,17 @@ static void print_wanopt_text(const struct disk_reply *r)
 	putchar('\n');
 }
 
+/*
+ * The reason an operation ended.  The module says "the copies differ" with
+ * EILSEQ, whose C library text is about multibyte characters.
+ */
+static const char *last_error_text(int err)
+{
+	if (err == EILSEQ)
+		return "the copies differ (a switchover's verify)";
+	return strerror(err);
+}
+
 static void print_disk_text(const struct disk_reply *r, bool stats)
 {
 	char a[32], b[32], c[32];
@@ -319,7 +329,7 @@ static void print_disk_text(const struct disk_reply *r, bool stats)
 	}
 	if (hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR]))
 		printf("  last error: %s\n",
-		       strerror(hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR])));
+		       last_error_text(hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR])));
 	if (!stats)
 		return;
 	printf("  generation: %016" PRIx64 ":%" PRIu64 "\n",
@@ -417,7 +427,7 @@ static int info_of(const struct nlmsghdr *nlh, struct hcx_disk_info *d)
 	d->backing = strdup(r.backing);
 	if (!d->backing)
 		return -1;
-	d->ifindex = hcx_attr_u32(r.a[HCXREPL_A_DISK_IFINDEX]);
+	snprintf(d->ifname, sizeof(d->ifname), "%s", r.ifname);
 	d->role = hcx_attr_u8(r.a[HCXREPL_A_DISK_ROLE]);
 	d->state = hcx_attr_u8(r.a[HCXREPL_A_DISK_STATE]);
 	d->chunk = hcx_attr_u32(r.a[HCXREPL_A_DISK_CHUNK_BYTES]);

@@ -7,6 +7,7 @@
 #define HCX_DISK_H
 
 #include <linux/hcxrepl.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,7 @@ struct hcx_disk_info {
 	char name[HCXREPL_DISK_NAME_MAX];
 	char device[64];		/* the tracking device's path */
 	char *backing;			/* as given to disk add; allocated */
-	uint32_t ifindex;
+	char ifname[IF_NAMESIZE];	/* its interconnect device */
 	uint8_t role;
 	uint8_t state;
 	uint32_t chunk;

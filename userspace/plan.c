@@ -881,7 +881,6 @@ static const struct hcx_disk_info *holder_of(const struct plan *p,
 static int check_disk(struct plan *p, struct plan_disk *d)
 {
 	const struct hcx_disk_info *cur, *holder;
-	char name[IFNAMSIZ];
 	char *real;
 	bool same;
 	int fd;
@@ -905,10 +904,9 @@ static int check_disk(struct plan *p, struct plan_disk *d)
 		d->schedule = d->switchover_at != 0;
 		return 0;
 	}
-	if (!p->dev.exists || cur->ifindex != p->dev.link.ifindex)
+	if (strcmp(cur->ifname, p->dev.name))
 		return plan_error(p, d->at[K_NAME], "disk '%s' exists on '%s', not on '%s'",
-				  d->name, ifname_of(cur->ifindex, name),
-				  p->dev.name);
+				  d->name, cur->ifname, p->dev.name);
 	real = realpath(cur->backing, NULL);
 	same = real && !strcmp(real, d->real);
 	free(real);
