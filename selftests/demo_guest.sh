@@ -157,8 +157,15 @@ check "site B reaches the VM across the extended segment" \
 	nsx site-b ping -c 2 -W 5 "$VM_IP"
 
 say "Bulk migration: the full sync, while the VM writes (hcxrepl monitor)"
-nsx site-a hcxrepl monitor vm1 &
-monitor=$!
+# Each line of hcxrepl monitor, narrowed to 80 columns: the state, a
+# shorter bar, percent, rate, lag and reduction (the name and the ETA go).
+nsx site-a hcxrepl monitor vm1 > >(awk '{
+	n = int($4 * 20 / 100); bar = ""
+	for (i = 0; i < 20; i++) bar = bar (i < n ? "#" : ".")
+	printf "  %-11s [%s] %6s  %5s Mbit/s  lag %-9s  %s\n", $2, bar, $4, $5, $10 " " $11, $13
+	fflush()
+}') &
+monitor=$! # the monitor, whose end ends the awk
 check "the full sync finishes" wait_idle site-a vm1 900
 t_synced=$(now)
 sync_logical=$(jstat site-a logical_bytes)
@@ -178,7 +185,7 @@ touch "$work/stop"
 wait "$vm_workload"
 umount /run/vm1
 t_off=$(now)
-say "The VM powers off at site A ($(date +%T.%1N), after write $(cat "$work/acked")); the switchover at $at"
+say "The VM powers off at site A (after write $(cat "$work/acked")); the switchover is at $at"
 check "site B takes over" wait_text site-b "role: source" 120
 t_over=$(now)
 kill "$monitor"
@@ -189,7 +196,7 @@ check "the switchover's verify found no difference" \
 t_cmp=$(now)
 if same_bytes "$loop_a" "$loop_b"; then
 	tap_ok "both disks hold the same bytes"
-	verified="identical: by hash in the switchover, then byte for byte"
+	verified="identical (by hash, then byte for byte)"
 else
 	tap_not_ok "both disks hold the same bytes"
 	verified="THE DISKS DIFFER"
@@ -221,23 +228,20 @@ run site-b hcxrepl disk show vm1
 
 logical=$(jstat site-a logical_bytes)
 wire=$(jstat site-a wire_bytes)
-say "Summary"
+say "Summary: vm1 moved from site A to site B"
 {
-	printf '%-28s %s\n' "disk" "$((size >> 20)) MiB ext4 ($(basename "$image"))"
-	printf '%-28s %s logical, %s on the wire\n' "initial sync" \
-		"$(mb "$sync_logical")" "$(mb "$sync_wire")"
-	printf '%-28s %s logical, %s on the wire\n' "whole migration" \
-		"$(mb "$logical")" "$(mb "$wire")"
-	printf '%-28s %s\n' "reduction" "$(awk -v l="$logical" -v w="$wire" \
+	row() { printf '%-20s %s\n' "$@"; }
+	row "disk" "$((size >> 20)) MiB ext4 ($(basename "$image"))"
+	row "initial sync" "$(awk -v l="$sync_logical" -v w="$sync_wire" \
+		-v s="$(secs "$t_sync" "$t_synced")" \
+		'BEGIN { printf "%.1f MB in %.1f s: %.1f MB/s, %.1f Mbit/s on the wire", l / 1e6, s, l / s / 1e6, w * 8 / s / 1e6 }')"
+	row "whole migration" "$(mb "$logical") logical, $(mb "$wire") on the wire"
+	row "reduction" "$(awk -v l="$logical" -v w="$wire" \
 		-v z="$(jstat site-a zero_bytes)" -v d="$(jstat site-a dedup_bytes)" \
 		-v c="$(jstat site-a compress_saved_bytes)" \
-		'BEGIN { printf "%.2fx (of the logical bytes: zero %.0f%%, dedup %.0f%%, compression saved %.0f%%)", l / w, 100 * z / l, 100 * d / l, 100 * c / l }')"
-	printf '%-28s %s\n' "initial sync throughput" \
-		"$(awk -v l="$sync_logical" -v w="$sync_wire" -v s="$(secs "$t_sync" "$t_synced")" 'BEGIN { printf "%.1f MB/s logical, %.1f Mbit/s on the wire (%.1f s)", l / s / 1e6, w * 8 / s / 1e6, s }')"
-	printf '%-28s %s s (VM off at A to B writable: the switchover at %s, with verify)\n' \
-		"switchover downtime" "$(secs "$t_off" "$t_over")" "$at"
-	printf '%-28s %s s after it was powered off (%s s of it comparing the disks)\n' \
-		"VM answering at site B" "$(secs "$t_off" "$t_up")" "$t_cmp"
-	printf '%-28s %s\n' "verification" "$verified"
+		'BEGIN { printf "%.2fx (zero blocks %.0f%%, dedup %.0f%%, compression %.0f%%)", l / w, 100 * z / l, 100 * d / l, 100 * c / l }')"
+	row "switchover downtime" "$(secs "$t_off" "$t_over") s, VM off at A to B writable (verify on)"
+	row "VM back at site B" "$(secs "$t_off" "$t_up") s after power-off ($t_cmp s comparing disks)"
+	row "verification" "$verified"
 } | sed 's/^/  /'
 tap_done
