@@ -80,6 +80,19 @@ workload() {
 	done
 }
 
+# Each line of hcxrepl monitor, narrowed to 80 columns: the state, a
+# shorter bar, percent, rate, lag and reduction (the name and the ETA go).
+# A shell loop, not awk, whose input buffering would hold the lines back.
+narrow() {
+	local state pct rate lag unit red full empty
+	while read -r _ state _ pct rate _ _ _ _ lag unit _ red; do
+		printf -v full '%*s' $((${pct%%.*} / 5)) ''
+		printf -v empty '%*s' $((20 - ${#full})) ''
+		printf '  %-11s [%s%s] %6s  %5s Mbit/s  lag %-9s  %s\n' "$state" \
+			"${full// /#}" "${empty// /.}" "$pct" "$rate" "$lag $unit" "$red"
+	done
+}
+
 say "Two sites, A and B, joined by a WAN"
 check "module loads" load_module
 wan_up
@@ -142,8 +155,11 @@ say "Site B applies its plan: the target side"
 shown "site B's plan applies" run site-b hcxrepl plan apply "$work/site-b.plan"
 nsx site-b ip addr add 10.20.0.2/24 dev br-app
 
-say "The VM runs at site A"
+say "Site A applies its plan: the VM's disk, whose full sync starts"
 cat "$work/site-a.plan"
+# The monitor shows the disk from when the plan adds it.
+nsx site-a hcxrepl monitor vm1 > >(narrow) &
+monitor=$! # the monitor, whose end ends narrow
 t_sync=$(now)
 shown "site A's plan applies" run site-a hcxrepl plan apply "$work/site-a.plan"
 nsx site-a ip addr add 10.20.0.1/24 dev br-app
@@ -156,16 +172,6 @@ vm_workload=$!
 check "site B reaches the VM across the extended segment" \
 	nsx site-b ping -c 2 -W 5 "$VM_IP"
 
-say "Bulk migration: the full sync, while the VM writes (hcxrepl monitor)"
-# Each line of hcxrepl monitor, narrowed to 80 columns: the state, a
-# shorter bar, percent, rate, lag and reduction (the name and the ETA go).
-nsx site-a hcxrepl monitor vm1 > >(awk '{
-	n = int($4 * 20 / 100); bar = ""
-	for (i = 0; i < 20; i++) bar = bar (i < n ? "#" : ".")
-	printf "  %-11s [%s] %6s  %5s Mbit/s  lag %-9s  %s\n", $2, bar, $4, $5, $10 " " $11, $13
-	fflush()
-}') &
-monitor=$! # the monitor, whose end ends the awk
 check "the full sync finishes" wait_idle site-a vm1 900
 t_synced=$(now)
 sync_logical=$(jstat site-a logical_bytes)
