@@ -18,10 +18,11 @@ packages=(
 	e2fsprogs iperf3 procps xxd wireguard-tools
 	# the benchmark's peer: DRBD 8.4 is in Debian's kernels
 	drbd-utils bc
-	# packaging: DKMS (selftests/dkms.sh), systemd-analyze, which checks
-	# the unit (selftests/packaging.sh), and man, which renders the man
-	# page (selftests/manpage.sh)
-	dkms systemd man-db groff-base
+	# packaging: DKMS (selftests/dkms.sh) and openssl, with which it makes
+	# its signing key, systemd-analyze, which checks the unit
+	# (selftests/packaging.sh), and man, which renders the man page
+	# (selftests/manpage.sh)
+	dkms openssl systemd man-db groff-base
 )
 
 missing=()
