@@ -23,27 +23,15 @@ PORT_B=51821
 work=$(mktemp -d)
 cd "$work" || exit 1
 
-# underlay_up: the namespaces, the underlay between them, and a port of the
-# segment at each site (a veth whose other end stays there).
+# underlay_up: the namespaces and the underlay between them (wan_up), and
+# a port of the segment at each site (a veth whose other end stays there).
 underlay_up() {
 	local site
-	for m in veth bridge loop; do
-		modprobe "$m" 2>/dev/null
-	done
-	ip netns add wan
-	nsx wan ip link add wanbr type bridge
-	nsx wan ip link set wanbr up
+	wan_up || return 1
 	for site in site-a site-b; do
-		ip netns add "$site"
-		ip link add wan0 netns "$site" type veth peer name "to-$site" netns wan
-		nsx wan ip link set "to-$site" master wanbr up
-		nsx "$site" ip link set lo up
-		nsx "$site" ip link set wan0 up
-		nsx "$site" ip link add app0 type veth peer name app0-host
-		nsx "$site" ip link set app0-host up
+		nsx "$site" ip link add app0 type veth peer name app0-host &&
+			nsx "$site" ip link set app0-host up || return 1
 	done
-	nsx site-a ip addr add 10.0.0.1/24 dev wan0 &&
-		nsx site-b ip addr add 10.0.0.2/24 dev wan0
 }
 
 # snapshot NS: what a plan may change at NS, minus what moves by itself
@@ -65,29 +53,34 @@ for d in json.load(open(sys.argv[2])):
 PY
 }
 
+# same_as NS TEXT BEFORE: NS is as the snapshot BEFORE saw it.
+same_as() {
+	local after
+	after=$(snapshot "$1")
+	if [ "$3" = "$after" ]; then
+		tap_ok "$2"
+	else
+		tap_not_ok "$2"
+		diff <(echo "$3") <(echo "$after") | sed 's/^/# /'
+	fi
+}
+
 # unchanged_by NS TEXT COMMAND...: COMMAND leaves NS as it was.
 unchanged_by() {
-	local ns=$1 text=$2 before after
+	local ns=$1 text=$2 before
 	shift 2
 	before=$(snapshot "$ns")
 	"$@" >/dev/null 2>&1
-	after=$(snapshot "$ns")
-	if [ "$before" = "$after" ]; then
-		tap_ok "$text"
-	else
-		tap_not_ok "$text"
-		diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
-	fi
+	same_as "$ns" "$text" "$before"
 }
 
 # refused NS FILE PATTERN TEXT: plan apply FILE at NS fails with exit
 # status 1 and one line, "hcxrepl: plan FILE:" and PATTERN (an extended
 # regex: "LINE: what"), and changes nothing.
 refused() {
-	local ns=$1 file=$2 pattern=$3 text=$4 before after err rc=0
+	local ns=$1 file=$2 pattern=$3 text=$4 before err rc=0
 	before=$(snapshot "$ns")
 	err=$(nsx "$ns" hcxrepl plan apply "$file" 2>&1 >/dev/null) || rc=$?
-	after=$(snapshot "$ns")
 	if [ "$rc" = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] &&
 		grep -Eq -- "^hcxrepl: plan $file:$pattern\$" <<<"$err"; then
 		tap_ok "$text"
@@ -96,12 +89,7 @@ refused() {
 		echo "# exit status $rc, wanted 1; stderr: $err"
 		echo "# wanted one line matching: hcxrepl: plan $file:$pattern"
 	fi
-	if [ "$before" = "$after" ]; then
-		tap_ok "$text: nothing changes"
-	else
-		tap_not_ok "$text: nothing changes"
-		diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
-	fi
+	same_as "$ns" "$text: nothing changes" "$before"
 }
 
 # line_of FILE REGEX: the number of the first line of FILE matching REGEX.
@@ -308,8 +296,7 @@ for s in a b; do
 network br-app: unchanged
 disk vm1: unchanged
 disk vm2: unchanged" "$out"
-	after=$(snapshot site-$s)
-	check_eq "site $s: it changes nothing" "$before" "$after"
+	same_as site-$s "site $s: it changes nothing" "$before"
 done
 check_eq "plan check agrees: nothing to do" \
 	"interconnect hcx0: unchanged
