@@ -49,15 +49,33 @@ bool hcx_bitmap_mark(struct hcx_bitmap *bm, u64 bit)
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_mark);
 
-/* Set bits FIRST to LAST inclusive; returns how many were clear. */
+/*
+ * Set bits FIRST to LAST inclusive; returns how many were clear.  A word at
+ * a time: a full sync marks a whole map, and a discard may cover a whole
+ * disk in a bio's completion, so its cost is that of a memset, not one
+ * atomic operation per chunk.
+ */
 u64 hcx_bitmap_mark_range(struct hcx_bitmap *bm, u64 first, u64 last)
 {
-	u64 bit, newly = 0;
+	unsigned long mask, old;
+	u64 w, newly = 0;
 
 	if (last >= bm->nbits)
 		last = bm->nbits - 1;
-	for (bit = first; bit <= last; bit++)
-		newly += hcx_bitmap_mark(bm, bit);
+	if (first > last)
+		return 0;
+	for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
+		mask = ~0UL;
+		if (w == BIT_WORD(first))
+			mask &= BITMAP_FIRST_WORD_MASK(first);
+		if (w == BIT_WORD(last))
+			mask &= BITMAP_LAST_WORD_MASK(last + 1);
+		if ((READ_ONCE(bm->bits[w]) & mask) == mask)
+			continue;
+		old = set_mask_bits(&bm->bits[w], 0, mask);
+		newly += hweight_long(mask & ~old);
+	}
+	atomic64_add(newly, &bm->dirty);
 	return newly;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_bitmap_mark_range);

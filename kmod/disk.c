@@ -84,12 +84,13 @@ static bool hcx_bio_writes(struct bio *bio)
 	return op_is_write(bio_op(bio)) && bio_sectors(bio);
 }
 
-static void hcx_disk_io_done(struct hcx_disk *disk)
+static void hcx_disk_io_done(struct hcx_disk *disk, bool writes)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&disk->io_lock, flags);
-	if (!--disk->in_flight)
+	disk->writes_in_flight -= writes;
+	if (!--disk->in_flight || (writes && !disk->writes_in_flight))
 		wake_up_all(&disk->drained);
 	spin_unlock_irqrestore(&disk->io_lock, flags);
 }
@@ -98,14 +99,15 @@ static void hcx_disk_clone_end_io(struct bio *clone)
 {
 	struct bio *bio = clone->bi_private;
 	struct hcx_disk *disk = bio->bi_bdev->bd_disk->private_data;
+	bool writes = hcx_bio_writes(bio);
 
 	/* Whatever a sync read meanwhile, the chunk is sent again. */
-	if (hcx_bio_writes(bio))
+	if (writes)
 		hcx_disk_mark(disk, bio->bi_iter.bi_sector, bio_sectors(bio));
 	bio->bi_status = clone->bi_status;
 	bio_put(clone);
 	bio_endio(bio);
-	hcx_disk_io_done(disk);
+	hcx_disk_io_done(disk, writes);
 }
 
 static void hcx_disk_submit_bio(struct bio *bio)
@@ -126,6 +128,7 @@ static void hcx_disk_submit_bio(struct bio *bio)
 		return;
 	}
 	disk->in_flight++;
+	disk->writes_in_flight += writes;
 	spin_unlock_irq(&disk->io_lock);
 
 	if (writes)
@@ -175,10 +178,16 @@ void hcx_disk_set_gate(struct hcx_disk *disk, enum hcx_write_gate gate)
 		hcx_disk_submit_bio(bio);
 }
 
-/* Wait until no bio passed down is still in flight. */
-void hcx_disk_drain(struct hcx_disk *disk)
+/*
+ * Wait until no bio passed down is still in flight, or no write (a
+ * switchover, which a steady read load must not hold off).
+ */
+void hcx_disk_drain(struct hcx_disk *disk, bool writes_only)
 {
-	wait_event(disk->drained, !READ_ONCE(disk->in_flight));
+	if (writes_only)
+		wait_event(disk->drained, !READ_ONCE(disk->writes_in_flight));
+	else
+		wait_event(disk->drained, !READ_ONCE(disk->in_flight));
 }
 
 /*
@@ -274,6 +283,11 @@ int hcx_disk_action(struct hcx_disk *disk, const struct hcx_disk_request *req,
 	int ret;
 
 	lockdep_assert_held(&disk->lock);
+	/* Deletion took the disk off the registry after our reference. */
+	if (READ_ONCE(disk->deleting)) {
+		NL_SET_ERR_MSG(extack, "The disk is being deleted");
+		return -ENOENT;
+	}
 	switch (req->action) {
 	case HCXREPL_DISK_ACTION_SYNC:
 	case HCXREPL_DISK_ACTION_REPLICATE_ON:
@@ -332,7 +346,14 @@ void hcx_disk_become(struct hcx_disk *disk, enum hcxrepl_disk_role role)
 	bool source = role == HCXREPL_DISK_ROLE_SOURCE;
 
 	lockdep_assert_held(&disk->lock);
+	/*
+	 * Once the writes under way end, no connection admitted before the
+	 * change writes again, whatever the role becomes (target.c).
+	 */
+	down_write(&disk->fence);
 	WRITE_ONCE(disk->role, role);
+	disk->epoch++;
+	up_write(&disk->fence);
 	WRITE_ONCE(disk->consistent, true);
 	/* What the index knew was about the other side's copy of the old role. */
 	hcx_dedup_free(&disk->sync.dedup);
@@ -493,6 +514,7 @@ int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
 	strscpy(disk->ifname, conf->ifname, sizeof(disk->ifname));
 	disk->chunk_shift = ilog2(conf->chunk_bytes);
 	mutex_init(&disk->lock);
+	init_rwsem(&disk->fence);
 	disk->role = conf->role;
 	disk->gen_id = get_random_u64();
 	spin_lock_init(&disk->io_lock);
@@ -566,15 +588,20 @@ static bool hcx_disk_close_doors(struct hcx_disk *disk, bool force)
 /* Tear down an unlisted disk and drop the registry's reference. */
 static void hcx_disk_destroy(struct hcx_disk *disk)
 {
-	cancel_delayed_work_sync(&disk->switchover_work);
+	/*
+	 * Actions that got their reference before the disk was unlisted
+	 * find it deleting once they hold its lock, and start nothing: a
+	 * switchover scheduled before runs now or never, and does nothing.
+	 */
 	mutex_lock(&disk->lock);
 	hcx_sync_stop(disk);
 	mutex_unlock(&disk->lock);
+	cancel_delayed_work_sync(&disk->switchover_work);
 	hcx_target_disconnect(disk);
 	del_gendisk(disk->gd);
 	/* Bios in flight end at the backing device; held ones fail. */
 	hcx_disk_set_gate(disk, HCX_WRITES_REFUSE);
-	hcx_disk_drain(disk);
+	hcx_disk_drain(disk, false);
 	hcx_backing_close(&disk->backing);
 	hcx_disk_put(disk);
 }

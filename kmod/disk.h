@@ -12,6 +12,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
+#include <linux/rwsem.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -61,6 +62,11 @@ enum hcx_write_gate {
  * @deleting: the disk is being deleted: no new openers, no new work
  * @gen_id: generation of this side's change map: random per instance
  * @gen_seq: the generation's counter, bumped at each promotion
+ * @fence: a target's replication writes hold it for reading, checking
+ *	@epoch; whoever changes @epoch or @role holds it for writing (and
+ *	@lock), so that no write of a fenced connection starts after that
+ * @epoch: the newest round of the source's connections this target
+ *	admitted; only connections of that round write (target.c)
  * @switchover_at: when a scheduled switchover runs, seconds since the
  *	epoch; 0 for none
  * @switchover_verify: the scheduled switchover verifies
@@ -69,8 +75,9 @@ enum hcx_write_gate {
  *	taken in bio completion (irq)
  * @gate: what happens to new writes
  * @in_flight: bios passed down and not completed, reads and writes
+ * @writes_in_flight: of those, the writes: what a switchover waits for
  * @held: writes parked while the gate holds
- * @drained: woken when @in_flight drops to zero
+ * @drained: woken when @in_flight or @writes_in_flight drops to zero
  * @sync: the replication engine (source side)
  */
 struct hcx_disk {
@@ -94,6 +101,8 @@ struct hcx_disk {
 	bool deleting;
 	u64 gen_id;
 	u64 gen_seq;
+	struct rw_semaphore fence; /* epoch, role: for replication's writes */
+	u64 epoch;
 	u64 switchover_at;
 	bool switchover_verify;
 	struct delayed_work switchover_work;
@@ -101,6 +110,7 @@ struct hcx_disk {
 	spinlock_t io_lock; /* gate, bios in flight, held writes */
 	enum hcx_write_gate gate;
 	unsigned int in_flight;
+	unsigned int writes_in_flight;
 	struct bio_list held;
 	wait_queue_head_t drained;
 
@@ -176,7 +186,7 @@ void hcx_disk_init_switchover(struct hcx_disk *disk);
 int hcx_disk_promote(struct hcx_disk *disk, struct netlink_ext_ack *extack);
 int hcx_disk_demote(struct hcx_disk *disk, struct netlink_ext_ack *extack);
 void hcx_disk_set_gate(struct hcx_disk *disk, enum hcx_write_gate gate);
-void hcx_disk_drain(struct hcx_disk *disk);
+void hcx_disk_drain(struct hcx_disk *disk, bool writes_only);
 int hcx_disk_io(struct hcx_disk *disk, blk_opf_t opf, u64 pos, void *buf,
 		u32 len);
 int hcx_disk_zeroout(struct hcx_disk *disk, u64 pos, u32 len);

@@ -118,6 +118,7 @@ enum hcx_record_type {
 	HCX_REC_ACKS = 5,	/* target: what became of records, in order */
 	HCX_REC_PROMOTE = 6,	/* source, switching over: take over */
 	HCX_REC_PROMOTED = 7,	/* target: the answer */
+	HCX_REC_ADOPT = 8,	/* source: hold this generation from now on */
 };
 
 /* The length field of a record. */
@@ -131,6 +132,7 @@ struct hcx_rec_hello {
 	__le64 size;
 	__le64 gen_id;
 	__le64 gen_seq;
+	__le64 epoch;		/* the source's round of connections */
 	char name[HCXREPL_DISK_NAME_MAX];
 } __packed;
 
@@ -143,6 +145,7 @@ struct hcx_rec_welcome {
 	__le64 size;
 	__le64 gen_id;
 	__le64 gen_seq;
+	__le64 epoch;		/* the newest round the target has admitted */
 } __packed;
 
 /*
@@ -197,6 +200,7 @@ enum hcx_ack_status {
 	HCX_ACK_DIFFERENT = 3,	/* it is not */
 	HCX_ACK_FAILED = 4,	/* the target could not write or read it */
 	HCX_ACK_STALE = 5,	/* a reference did not match: not written */
+	HCX_ACK_ADOPTED = 6,	/* the target holds the generation adopted */
 };
 
 struct hcx_rec_ack {
@@ -228,6 +232,14 @@ struct hcx_rec_promote {
 	__le64 gen_seq;
 } __packed;
 
+/* The same layout as a promotion: the generation the target holds next. */
+struct hcx_rec_adopt {
+	struct hcx_msg_header header;
+	__le32 reserved;
+	__le64 gen_id;
+	__le64 gen_seq;
+} __packed;
+
 struct hcx_rec_promoted {
 	struct hcx_msg_header header;
 	__le32 status;
@@ -237,14 +249,15 @@ static_assert(sizeof(struct hcx_msg_initiation) == 148);
 static_assert(sizeof(struct hcx_msg_response) == 92);
 static_assert(sizeof(struct hcx_msg_cookie) == 64);
 static_assert(sizeof(struct hcx_msg_data) == 16);
-static_assert(sizeof(struct hcx_rec_hello) == 100);
-static_assert(sizeof(struct hcx_rec_welcome) == 32);
+static_assert(sizeof(struct hcx_rec_hello) == 108);
+static_assert(sizeof(struct hcx_rec_welcome) == 40);
 static_assert(sizeof(struct hcx_rec_data) == 24);
 static_assert(sizeof(struct hcx_block_ref) == 40);
 static_assert(sizeof(struct hcx_rec_offer) == 48);
 static_assert(sizeof(struct hcx_rec_ack) == 16);
 static_assert(sizeof(struct hcx_rec_acks) == 8);
 static_assert(sizeof(struct hcx_rec_promote) == 24);
+static_assert(sizeof(struct hcx_rec_adopt) == 24);
 static_assert(sizeof(struct hcx_rec_promoted) == 8);
 
 #endif /* _HCX_MESSAGES_H */

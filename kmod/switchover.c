@@ -81,6 +81,8 @@ int hcx_disk_switchover(struct hcx_disk *disk, bool verify,
 	int ret;
 
 	lockdep_assert_held(&disk->lock);
+	if (READ_ONCE(disk->deleting))
+		return -ENOENT;
 	if (disk->role != HCXREPL_DISK_ROLE_SOURCE) {
 		NL_SET_ERR_MSG(extack, "Only a source switches over");
 		return -EINVAL;
@@ -89,7 +91,7 @@ int hcx_disk_switchover(struct hcx_disk *disk, bool verify,
 	hcx_sync_stop(disk);
 	hcx_sync_set_switchover(disk, true);
 	hcx_disk_set_gate(disk, HCX_WRITES_HOLD);
-	hcx_disk_drain(disk);
+	hcx_disk_drain(disk, true);
 
 	ret = hcx_switchover_run(disk, verify, extack);
 	if (ret) {
@@ -189,7 +191,7 @@ int hcx_disk_demote(struct hcx_disk *disk, struct netlink_ext_ack *extack)
 	}
 	hcx_sync_stop(disk);
 	hcx_disk_become(disk, HCXREPL_DISK_ROLE_TARGET);
-	hcx_disk_drain(disk);
+	hcx_disk_drain(disk, true);
 	hcx_sync_reset_map(disk, false);
 	return 0;
 }

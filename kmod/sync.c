@@ -32,7 +32,19 @@
  * The map is trusted only for this instance's generation and only once a
  * full sync started or a checksum pass ended: a delta sync the map cannot
  * answer for (a new instance, or a target that does not hold this
- * generation) becomes a checksum sync when the first stream connects.
+ * generation) becomes a checksum sync when the first stream connects, and
+ * any later welcome from another copy than the operation began with turns
+ * the operation into a checksum pass.  Once a sweep ends with the map
+ * trusted, the target is told to adopt this side's generation (an adopt
+ * record), and only then holds it.
+ *
+ * Rounds: the streams' connections belong to a round (an epoch) that the
+ * hello names and the target fences older ones by (target.c).  Each
+ * operation starts a round, and so does each connection lost with records
+ * unanswered, before they are put back: only the current round's streams
+ * are given records, so what a lost connection left queued at the target
+ * never lands after a newer copy of the same chunk.  A stream of an ended
+ * round reconnects once its own records are answered.
  *
  * Locking: sync->lock guards the pass, cursor and counts of records in
  * flight; streams take it for each pick and each answer.  The streams
@@ -67,7 +79,7 @@
  * struct hcx_stream_job - a record sent and not yet answered
  * @chunk: the chunk it is about
  * @len: the chunk's bytes
- * @type: HCX_REC_DATA or HCX_REC_OFFER
+ * @type: HCX_REC_DATA, HCX_REC_OFFER or HCX_REC_ADOPT
  * @blocks: how its blocks travelled, and their hashes: what the answer
  *	teaches the deduplication index; the slot's own, kept across jobs
  */
@@ -117,6 +129,9 @@ struct hcx_prep {
  * @disk: the disk; the stream never outlives its operation
  * @index: its number among the operation's streams
  * @stop: set by hcx_sync_stop()
+ * @epoch: the round of connections its connection belongs to
+ * @peer_gen_id: the generation the target held at its welcome
+ * @peer_gen_seq: and its counter
  * @ch: its channel
  * @dedup: the disk's index, or NULL when the operation does not use it
  * @ring: records in flight, oldest first: being prepared, or sent and not
@@ -133,6 +148,9 @@ struct hcx_stream {
 	struct hcx_disk *disk;
 	unsigned int index;
 	bool stop;
+	u64 epoch;
+	u64 peer_gen_id;
+	u64 peer_gen_seq;
 	struct hcx_channel ch;
 	struct hcx_dedup *dedup;
 	struct hcx_stream_job ring[HCX_STREAM_WINDOW];
@@ -168,25 +186,30 @@ static void hcx_sync_requeue(struct hcx_disk *disk,
 	if (job->type == HCX_REC_DATA) {
 		hcx_bitmap_mark(&disk->map, job->chunk);
 		sync->requeued = true;
-	} else {
+	} else if (job->type == HCX_REC_OFFER) {
 		/* Room for every offer of every stream's window. */
 		WARN_ON_ONCE(!kfifo_put(&sync->redo, job->chunk));
 	}
+	/* An adoption unanswered is asked for again at the end of a sweep. */
 	sync->in_flight--;
 	sync->in_flight_bytes -= job->len;
 }
 
 /*
- * The next job, or false when there is none now.  Under sync->lock.  An
- * operation that has nothing left and nothing in flight ends here.
+ * The next job for a stream of round EPOCH, or false when there is none
+ * now.  Under sync->lock.  Only the current round's streams get jobs: what
+ * a lost connection put back goes again only once the target has fenced
+ * its round.  An operation that has nothing left and nothing in flight
+ * ends here.
  */
-static bool hcx_sync_pick(struct hcx_disk *disk, struct hcx_stream_job *job)
+static bool hcx_sync_pick(struct hcx_disk *disk, u64 epoch,
+			  struct hcx_stream_job *job)
 {
 	struct hcx_sync *sync = &disk->sync;
 	u64 chunk;
 
 	lockdep_assert_held(&sync->lock);
-	if (sync->paused || !sync->decided)
+	if (sync->paused || !sync->decided || epoch != sync->epoch)
 		return false;
 	if (kfifo_get(&sync->redo, &chunk)) {
 		job->type = HCX_REC_OFFER;
@@ -237,6 +260,17 @@ static bool hcx_sync_pick(struct hcx_disk *disk, struct hcx_stream_job *job)
 		case HCX_PASS_DONE:
 			if (sync->in_flight)
 				return false;
+			/*
+			 * A full or checksum pass completed against the
+			 * target's copy: whatever it lacks is dirty here, so
+			 * it may hold this side's generation (states.rst).
+			 */
+			if (sync->map_trusted && !sync->peer_holds_gen &&
+			    !sync->verify) {
+				job->type = HCX_REC_ADOPT;
+				chunk = 0;
+				goto found;
+			}
 			if (sync->requeued ||
 			    (sync->continuous && hcx_bitmap_dirty(&disk->map))) {
 				sync->pass = HCX_PASS_SEND;
@@ -254,7 +288,7 @@ static bool hcx_sync_pick(struct hcx_disk *disk, struct hcx_stream_job *job)
 
 found:
 	job->chunk = chunk;
-	job->len = hcx_chunk_len(disk, chunk);
+	job->len = job->type == HCX_REC_ADOPT ? 0 : hcx_chunk_len(disk, chunk);
 	sync->in_flight++;
 	sync->in_flight_bytes += job->len;
 	return true;
@@ -279,7 +313,17 @@ static void hcx_prep_work(struct work_struct *work)
 	struct hcx_disk *disk = st->disk;
 	u8 *plain = p->buf + HCX_REC_HEADROOM;
 	struct hcx_rec_offer *offer = (void *)plain;
+	struct hcx_rec_adopt *adopt = (void *)plain;
 
+	if (job->type == HCX_REC_ADOPT) {
+		/* The generation changes only while no operation runs. */
+		memset(adopt, 0, sizeof(*adopt));
+		adopt->header.type = HCX_REC_ADOPT;
+		adopt->gen_id = cpu_to_le64(READ_ONCE(disk->gen_id));
+		adopt->gen_seq = cpu_to_le64(READ_ONCE(disk->gen_seq));
+		p->len = sizeof(*adopt);
+		goto seal;
+	}
 	p->err = hcx_disk_read(disk, job->chunk, p->bytes, job->len);
 	if (p->err)
 		goto out;
@@ -297,6 +341,7 @@ static void hcx_prep_work(struct work_struct *work)
 		hcx_blocks_digest(job->blocks, offer->hash);
 		p->len = sizeof(*offer);
 	}
+seal:
 	p->err = hcx_channel_seal(&st->ch, &p->sealer, p->nonce, plain, p->len);
 out:
 	complete(&p->done);
@@ -350,7 +395,7 @@ static void hcx_stream_dispatch(struct hcx_stream *st)
 	       st->prep_count < HCX_STREAM_PREP && !READ_ONCE(st->stop)) {
 		job = &st->ring[(st->head + st->count) % HCX_STREAM_WINDOW];
 		spin_lock(&sync->lock);
-		picked = hcx_sync_pick(st->disk, job);
+		picked = hcx_sync_pick(st->disk, st->epoch, job);
 		spin_unlock(&sync->lock);
 		if (!picked)
 			return;
@@ -397,11 +442,19 @@ static int hcx_stream_answer(struct hcx_stream *st,
 	struct hcx_disk *disk = st->disk;
 	struct hcx_sync *sync = &disk->sync;
 	bool data = job->type == HCX_REC_DATA;
+	bool offer = job->type == HCX_REC_OFFER;
 	bool stale = false;
 
 	if (!st->count || le64_to_cpu(ack->chunk) != job->chunk)
 		return -EPROTO;
 	switch (ack->status) {
+	case HCX_ACK_ADOPTED:
+		if (job->type != HCX_REC_ADOPT)
+			return -EPROTO;
+		spin_lock(&sync->lock);
+		sync->peer_holds_gen = true;
+		spin_unlock(&sync->lock);
+		break;
 	case HCX_ACK_WRITTEN:
 		if (!data)
 			return -EPROTO;
@@ -417,7 +470,7 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		break;
 	case HCX_ACK_SAME:
 	case HCX_ACK_DIFFERENT:
-		if (data)
+		if (!offer)
 			return -EPROTO;
 		if (ack->status == HCX_ACK_SAME) {
 			hcx_stream_learn(st, job, HCX_LEARN_HELD);
@@ -482,6 +535,18 @@ static bool hcx_sync_over(struct hcx_sync *sync)
 	return READ_ONCE(sync->pass) == HCX_PASS_NONE;
 }
 
+/* The stream's connection belongs to a round that ended. */
+static bool hcx_sync_round_over(struct hcx_stream *st)
+{
+	struct hcx_sync *sync = &st->disk->sync;
+	bool over;
+
+	spin_lock(&sync->lock);
+	over = st->epoch != sync->epoch;
+	spin_unlock(&sync->lock);
+	return over;
+}
+
 /*
  * Exchange records until the operation ends (0) or the connection fails
  * (a negative errno).
@@ -496,6 +561,9 @@ static int hcx_stream_run(struct hcx_stream *st)
 		hcx_stream_dispatch(st);
 		if (READ_ONCE(st->stop))
 			return -ESHUTDOWN;
+		/* A new round began: join it once this one's records are answered. */
+		if (!st->count && hcx_sync_round_over(st))
+			return -EAGAIN;
 		if (st->prep_count) {
 			ret = hcx_stream_send_prepared(st);
 			/* Answers that arrived meanwhile free the window. */
@@ -529,25 +597,65 @@ static void hcx_sync_fail(struct hcx_sync *sync, int err)
 	hcx_sync_kick(sync);
 }
 
-/* Settle the operation's kind from the first welcome. */
-static void hcx_sync_welcome(struct hcx_disk *disk,
-			     const struct hcx_rec_welcome *w)
+/*
+ * The target's copy is not the one the change map can answer for: compare
+ * every chunk (a checksum pass), unless the operation only compares
+ * already.  Under sync->lock.
+ */
+static void hcx_sync_distrust(struct hcx_sync *sync)
+{
+	lockdep_assert_held(&sync->lock);
+	sync->map_trusted = false;
+	sync->peer_holds_gen = false;
+	if (sync->verify || sync->pass == HCX_PASS_NONE)
+		return;
+	sync->kind = HCXREPL_SYNC_KIND_CHECKSUM;
+	sync->pass = HCX_PASS_OFFER;
+	sync->cursor = 0;
+}
+
+/*
+ * Every welcome tells which copy the target holds (states.rst,
+ * "Generations").  The first of an operation settles its kind: a delta
+ * needs a trusted map and a target holding this side's generation.  A
+ * later one from a target holding neither this side's generation nor the
+ * one it held at the first (a copy added again, restored or replaced
+ * meanwhile), or no longer holding this side's, voids the map's trust.
+ */
+static void hcx_sync_welcome(struct hcx_disk *disk, struct hcx_stream *st)
 {
 	struct hcx_sync *sync = &disk->sync;
+	bool ours = st->peer_gen_id == disk->gen_id &&
+		    st->peer_gen_seq == disk->gen_seq;
 
 	spin_lock(&sync->lock);
 	if (!sync->decided) {
-		if (sync->kind == HCXREPL_SYNC_KIND_DELTA &&
-		    (!sync->map_trusted ||
-		     le64_to_cpu(w->gen_id) != disk->gen_id ||
-		     le64_to_cpu(w->gen_seq) != disk->gen_seq)) {
-			sync->kind = HCXREPL_SYNC_KIND_CHECKSUM;
-			sync->map_trusted = false;
-			sync->pass = HCX_PASS_OFFER;
-			sync->cursor = 0;
-		}
 		sync->decided = true;
+		sync->peer_gen_id = st->peer_gen_id;
+		sync->peer_gen_seq = st->peer_gen_seq;
+		sync->peer_holds_gen = ours;
+		if (sync->kind == HCXREPL_SYNC_KIND_DELTA &&
+		    (!ours || !sync->map_trusted))
+			hcx_sync_distrust(sync);
+	} else if (ours) {
+		sync->peer_holds_gen = true;
+	} else if (sync->peer_holds_gen ||
+		   st->peer_gen_id != sync->peer_gen_id ||
+		   st->peer_gen_seq != sync->peer_gen_seq) {
+		sync->peer_gen_id = st->peer_gen_id;
+		sync->peer_gen_seq = st->peer_gen_seq;
+		hcx_sync_distrust(sync);
 	}
+	spin_unlock(&sync->lock);
+	hcx_sync_kick(sync);
+}
+
+/* The target admitted a newer round than this one: the next goes past it. */
+static void hcx_sync_outrun(struct hcx_sync *sync, u64 epoch)
+{
+	spin_lock(&sync->lock);
+	if (epoch >= sync->epoch)
+		sync->epoch = epoch + 1;
 	spin_unlock(&sync->lock);
 	hcx_sync_kick(sync);
 }
@@ -570,6 +678,10 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	hello->size = cpu_to_le64(disk->size);
 	hello->gen_id = cpu_to_le64(disk->gen_id);
 	hello->gen_seq = cpu_to_le64(disk->gen_seq);
+	spin_lock(&disk->sync.lock);
+	st->epoch = disk->sync.epoch;
+	spin_unlock(&disk->sync.lock);
+	hello->epoch = cpu_to_le64(st->epoch);
 	strscpy(hello->name, disk->name, sizeof(hello->name));
 	ret = hcx_channel_send(&st->ch, (u8 *)hello, sizeof(*hello)) ?:
 	      hcx_channel_recv(&st->ch, (void **)&w, &len);
@@ -584,6 +696,9 @@ static int hcx_stream_hello(struct hcx_stream *st)
 		if (le64_to_cpu(w->size) < disk->size)
 			return -EPROTO;
 		break;
+	case ESTALE:
+		hcx_sync_outrun(&disk->sync, le64_to_cpu(w->epoch));
+		return -ESTALE;
 	case ENOENT:
 	case EROFS:
 	case ENOSPC:
@@ -591,7 +706,8 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	default:
 		return -EPROTO;
 	}
-	hcx_sync_welcome(disk, w);
+	st->peer_gen_id = le64_to_cpu(w->gen_id);
+	st->peer_gen_seq = le64_to_cpu(w->gen_seq);
 	return 0;
 }
 
@@ -628,12 +744,18 @@ static int hcx_stream_connect(struct hcx_stream *st)
 	return ret;
 }
 
-/* Put back what the lost connection never answered. */
+/*
+ * Put back what the lost connection never answered.  Its records may still
+ * wait at the target: first a new round, which the target fences this
+ * one's connections for before anything put back goes again.
+ */
 static void hcx_stream_requeue_all(struct hcx_stream *st)
 {
 	struct hcx_sync *sync = &st->disk->sync;
 
 	spin_lock(&sync->lock);
+	if (st->count && st->epoch == sync->epoch)
+		sync->epoch++;
 	for (; st->count; st->count--) {
 		hcx_sync_requeue(st->disk, &st->ring[st->head]);
 		st->head = (st->head + 1) % HCX_STREAM_WINDOW;
@@ -676,6 +798,7 @@ static void hcx_stream_work(struct work_struct *work)
 	while (!READ_ONCE(st->stop) && !hcx_sync_over(sync)) {
 		ret = hcx_stream_connect(st);
 		if (!ret) {
+			hcx_sync_welcome(st->disk, st);
 			hcx_sync_count_connected(sync, 1);
 			backoff = HCX_BACKOFF_MIN_MS;
 			ret = hcx_stream_run(st);
@@ -685,6 +808,9 @@ static void hcx_stream_work(struct work_struct *work)
 			hcx_stream_close(st);
 			if (!ret)
 				break;
+			/* Joining a new round is no fault: at once. */
+			if (ret == -EAGAIN)
+				continue;
 			if (!READ_ONCE(st->stop))
 				atomic64_inc(&sync->reconnects);
 		}
@@ -823,6 +949,17 @@ static void hcx_sync_reap(struct hcx_disk *disk)
 	cancel_delayed_work_sync(&sync->tick);
 }
 
+/*
+ * Free the streams of an operation that is over, which may still be
+ * running if it ended by a failure, before what they use goes.
+ */
+void hcx_sync_reap_idle(struct hcx_disk *disk)
+{
+	lockdep_assert_held(&disk->lock);
+	if (!hcx_sync_running(disk))
+		hcx_sync_reap(disk);
+}
+
 bool hcx_sync_running(struct hcx_disk *disk)
 {
 	return !hcx_sync_over(&disk->sync);
@@ -868,7 +1005,12 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		}
 	}
 
+	/* Streams are not running yet: no need to hold their lock for this. */
+	if (kind == HCXREPL_SYNC_KIND_FULL)
+		hcx_bitmap_mark_range(&disk->map, 0, disk->nr_chunks - 1);
 	spin_lock(&sync->lock);
+	/* Whatever an earlier operation left at the target is fenced. */
+	sync->epoch++;
 	sync->kind = kind;
 	sync->continuous = continuous;
 	sync->verify = verify;
@@ -878,10 +1020,8 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 	sync->cursor = 0;
 	sync->last_error = 0;
 	kfifo_reset(&sync->redo);
-	if (kind == HCXREPL_SYNC_KIND_FULL) {
-		hcx_bitmap_mark_range(&disk->map, 0, disk->nr_chunks - 1);
+	if (kind == HCXREPL_SYNC_KIND_FULL)
 		sync->map_trusted = true;
-	}
 	sync->pass = kind == HCXREPL_SYNC_KIND_CHECKSUM || verify ?
 		     HCX_PASS_OFFER : HCX_PASS_SEND;
 	spin_unlock(&sync->lock);
@@ -976,13 +1116,14 @@ void hcx_sync_set_switchover(struct hcx_disk *disk, bool on)
 }
 
 /*
- * Forget what the map says: from now on it tracks changes against a state
- * the peer holds under this side's generation (TRUSTED), or nothing.
+ * Forget what the map says (no operation runs): from now on it tracks
+ * changes against a state the peer holds under this side's generation
+ * (TRUSTED), or nothing.
  */
 void hcx_sync_reset_map(struct hcx_disk *disk, bool trusted)
 {
-	spin_lock(&disk->sync.lock);
 	hcx_bitmap_clear_all(&disk->map);
+	spin_lock(&disk->sync.lock);
 	disk->sync.map_trusted = trusted;
 	spin_unlock(&disk->sync.lock);
 }
@@ -1040,9 +1181,22 @@ int hcx_sync_promote_peer(struct hcx_disk *disk)
 	st = hcx_stream_new(disk, 0);
 	if (!st)
 		return -ENOMEM;
+	/* A round of its own, which fences every connection before it. */
+	spin_lock(&disk->sync.lock);
+	disk->sync.epoch++;
+	spin_unlock(&disk->sync.lock);
 	ret = hcx_stream_connect(st);
+	/* Once more past a round the target admitted from elsewhere. */
+	if (ret == -ESTALE)
+		ret = hcx_stream_connect(st);
 	if (ret)
 		goto out;
+	/* Only the copy the last sync brought up to date takes over. */
+	if (st->peer_gen_id != disk->gen_id ||
+	    st->peer_gen_seq != disk->gen_seq) {
+		ret = -ESTALE;
+		goto out;
+	}
 	promote = (struct hcx_rec_promote *)(st->ctl + HCX_REC_HEADROOM);
 	memset(promote, 0, sizeof(*promote));
 	promote->header.type = HCX_REC_PROMOTE;

@@ -47,7 +47,15 @@ enum hcx_sync_pass {
  * @decided: the first welcome of this operation settled its kind
  * @map_trusted: every chunk that may differ at the target is dirty; set by
  *	a full sync's start and a checksum pass's end, for this instance's
- *	generation
+ *	generation; voided by a welcome from another copy
+ * @peer_holds_gen: the target holds this side's generation: it said so in
+ *	a welcome, or adopted it in this operation
+ * @peer_gen_id: the generation the target held at this operation's first
+ *	welcome, or at the last that voided the map's trust
+ * @peer_gen_seq: and its counter
+ * @epoch: the current round of connections: bumped by each operation's
+ *	start and by each connection lost with records unanswered; only its
+ *	streams get records to send
  * @requeued: a failure put chunks back behind the cursor: sweep again
  * @switchover: a switchover runs the operation; the state says so
  * @cursor: the next chunk of the pass
@@ -86,6 +94,10 @@ struct hcx_sync {
 	bool paused;
 	bool decided;
 	bool map_trusted;
+	bool peer_holds_gen;
+	u64 peer_gen_id;
+	u64 peer_gen_seq;
+	u64 epoch;
 	bool requeued;
 	bool switchover;
 	u64 cursor;
@@ -124,6 +136,7 @@ void hcx_sync_count(struct hcx_sync *sync, u32 len,
 int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		   bool continuous, bool verify);
 void hcx_sync_stop(struct hcx_disk *disk);
+void hcx_sync_reap_idle(struct hcx_disk *disk);
 void hcx_sync_pause(struct hcx_disk *disk, bool paused);
 bool hcx_sync_running(struct hcx_disk *disk);
 u64 hcx_sync_lag_bytes(struct hcx_disk *disk);

@@ -12,13 +12,25 @@
  * order, batched; before answers that report writes, the backing device is
  * flushed, so "written" always means on stable storage.
  *
+ * Fencing: each hello names the source's round of connections (its
+ * epoch).  A disk admits the newest round it has seen: a hello of a newer
+ * round fences the older ones and ends them before its welcome, one of an
+ * older round is refused (ESTALE), and a data record writes only while its
+ * connection's round is still the disk's and the disk still a target,
+ * checked under the disk's fence where the write is issued.  So a record a
+ * stopped operation or a lost connection left behind never lands over what
+ * a newer connection wrote and had acknowledged.  Role changes fence too
+ * (hcx_disk_become()).
+ *
  * At most HCX_TARGET_HANDSHAKES connections of a device may be in their
  * handshake at once, each for at most the channel's handshake timeout: a
  * stranger costs a socket for a few seconds, and no public-key work unless
  * its initiation carries a valid mac1.
  *
  * Locking: hcx_target_lock guards the list of connections and each one's
- * device and disk pointers; no other lock is taken under it.  A connection
+ * device, disk and epoch; no other lock is taken under it, and it is not
+ * taken under a disk's lock.  A disk's lock, then its fence, guard its
+ * generation, epoch and role.  A connection
  * holds a reference on its device only during the handshake and hello,
  * and one on its disk after the hello.  Closing a listener ends the
  * handshakes of its device, and deleting or promoting a disk ends its
@@ -71,6 +83,7 @@ struct hcx_listener {
  * @dev: the device, during the handshake and hello; NULL after
  * @dev_tracker: tracks that reference
  * @disk: the disk it writes, after the hello; NULL before
+ * @epoch: the source's round of connections it belongs to, from the hello
  * @claimed: a stopper took it off the list and will free it
  * @sock: the accepted socket, until the channel owns it
  * @ch: the channel
@@ -89,6 +102,7 @@ struct hcx_target_conn {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
 	struct hcx_disk *disk;
+	u64 epoch;
 	bool claimed;
 	struct socket *sock;
 	struct hcx_channel ch;
@@ -104,6 +118,9 @@ struct hcx_target_conn {
 
 static DEFINE_MUTEX(hcx_target_lock);
 static LIST_HEAD(hcx_target_conns);
+
+static void hcx_target_stop(bool (*match)(struct hcx_target_conn *conn,
+					  const void *arg), const void *arg);
 
 #define HCX_ACKS_BYTES	(HCX_REC_HEADROOM + sizeof(struct hcx_rec_acks) + \
 			 HCX_ACKS_MAX * sizeof(struct hcx_rec_ack) + \
@@ -236,18 +253,28 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 	if (v.len != hcx_target_chunk_len(conn, v.chunk) ||
 	    !hcx_target_refs_valid(conn, &v))
 		return -EPROTO;
-	/* Promoted meanwhile: the disk is no longer replication's to write. */
-	if (READ_ONCE(disk->role) != HCXREPL_DISK_ROLE_TARGET)
-		return -EROFS;
 	ret = hcx_data_expand(&conn->dec, &v, conn->bytes);
 	if (ret)
 		return ret;
 	pos = v.chunk << conn->chunk_shift;
+	/*
+	 * Fenced meanwhile (a newer round of the source's connections was
+	 * admitted, or the disk changed roles): the record is older than
+	 * what may already be written and acknowledged, and is never
+	 * written.  Checked where the write is issued, under the fence.
+	 */
+	down_read(&disk->fence);
+	if (disk->epoch != conn->epoch ||
+	    disk->role != HCXREPL_DISK_ROLE_TARGET) {
+		up_read(&disk->fence);
+		return -ESTALE;
+	}
 	status = hcx_target_fetch_refs(conn, &v, conn->bytes);
 	if (status == HCX_ACK_WRITTEN &&
 	    (v.how.zero == v.len ? hcx_disk_zeroout(disk, pos, v.len) :
 	     hcx_disk_io(disk, REQ_OP_WRITE, pos, conn->bytes, v.len)))
 		status = HCX_ACK_FAILED;
+	up_read(&disk->fence);
 	if (status == HCX_ACK_WRITTEN)
 		hcx_sync_count(&disk->sync, v.len, &v.how);
 	hcx_target_answer(conn, v.chunk, status);
@@ -278,6 +305,45 @@ static int hcx_target_offer(struct hcx_target_conn *conn,
 }
 
 /*
+ * A connection still admitted, to a disk still a target: under the disk's
+ * lock, which every change of the two holds (with the fence).
+ */
+static bool hcx_target_admitted(struct hcx_target_conn *conn)
+{
+	struct hcx_disk *disk = conn->disk;
+
+	lockdep_assert_held(&disk->lock);
+	return disk->epoch == conn->epoch &&
+	       disk->role == HCXREPL_DISK_ROLE_TARGET;
+}
+
+/*
+ * The source completed a full or checksum pass against this copy: what it
+ * does not hold, the source's change map has dirty.  Only now does the
+ * copy hold the source's generation, which a later delta trusts.
+ */
+static int hcx_target_adopt(struct hcx_target_conn *conn,
+			    struct hcx_rec_adopt *rec, size_t len)
+{
+	struct hcx_disk *disk = conn->disk;
+	int ret = 0;
+
+	if (len != sizeof(*rec) || rec->reserved)
+		return -EPROTO;
+	mutex_lock(&disk->lock);
+	if (hcx_target_admitted(conn)) {
+		disk->gen_id = le64_to_cpu(rec->gen_id);
+		disk->gen_seq = le64_to_cpu(rec->gen_seq);
+	} else {
+		ret = -ESTALE;
+	}
+	mutex_unlock(&disk->lock);
+	if (!ret)
+		hcx_target_answer(conn, 0, HCX_ACK_ADOPTED);
+	return ret;
+}
+
+/*
  * Take over at a switchover: the source sent everything, and it holds its
  * writes until this answer.  The disk becomes a writable source whose
  * change map starts empty, against the generation both sides now hold.
@@ -297,6 +363,15 @@ static int hcx_target_promote(struct hcx_target_conn *conn,
 	mutex_lock(&disk->lock);
 	if (disk->role != HCXREPL_DISK_ROLE_TARGET) {
 		err = -EROFS;
+	} else if (disk->epoch != conn->epoch ||
+		   disk->gen_id != le64_to_cpu(rec->gen_id) ||
+		   disk->gen_seq + 1 != le64_to_cpu(rec->gen_seq)) {
+		/*
+		 * Fenced, or this copy does not hold the generation just
+		 * before the one offered: it is not the copy the source
+		 * brought up to date (added again, restored, replaced).
+		 */
+		err = -ESTALE;
 	} else if (blkdev_issue_flush(disk->backing.bdev)) {
 		err = -EIO;
 	} else {
@@ -341,6 +416,9 @@ static int hcx_target_serve(struct hcx_target_conn *conn)
 		case HCX_REC_PROMOTE:
 			ret = hcx_target_promote(conn, (void *)hdr, len);
 			break;
+		case HCX_REC_ADOPT:
+			ret = hcx_target_adopt(conn, (void *)hdr, len);
+			break;
 		default:
 			ret = -EPROTO;
 		}
@@ -370,16 +448,55 @@ static int hcx_target_check(struct hcx_disk *disk,
 	return 0;
 }
 
+static bool hcx_target_fenced(struct hcx_target_conn *conn, const void *newer)
+{
+	const struct hcx_target_conn *n = newer;
+
+	return conn->disk == n->disk && conn->epoch < n->epoch;
+}
+
 /*
- * Read the hello, attach the disk it names, and welcome the source with
- * the generation this target held until now; it holds the source's from
- * now on, and is no longer consistent.
+ * Admit the connection's round of the source's connections, under the
+ * disk's lock: a newer round fences the older ones (their writes end
+ * before this returns, and none starts after), the current one joins, an
+ * older one is refused with -ESTALE.  *FENCED says whether older
+ * connections remain to be ended.
+ *
+ * Return: 0, -ESTALE, or -EROFS when the disk is no longer a target.
+ */
+static int hcx_target_admit(struct hcx_target_conn *conn, bool *fenced)
+{
+	struct hcx_disk *disk = conn->disk;
+	int ret = 0;
+
+	lockdep_assert_held(&disk->lock);
+	*fenced = false;
+	down_write(&disk->fence);
+	if (disk->role != HCXREPL_DISK_ROLE_TARGET) {
+		ret = -EROFS;
+	} else if (conn->epoch < disk->epoch) {
+		ret = -ESTALE;
+	} else if (conn->epoch > disk->epoch) {
+		disk->epoch = conn->epoch;
+		*fenced = true;
+	}
+	up_write(&disk->fence);
+	return ret;
+}
+
+/*
+ * Read the hello, attach the disk it names, admit the connection's round
+ * and welcome the source with the generation this target holds.  The
+ * target holds the source's generation only once the source says it
+ * completed a full or checksum pass (hcx_target_adopt()), and is no
+ * longer consistent from now on.
  */
 static int hcx_target_hello(struct hcx_target_conn *conn)
 {
 	struct hcx_rec_welcome *w;
 	struct hcx_rec_hello *hello;
 	struct hcx_disk *disk;
+	bool fenced = false;
 	u32 chunk_bytes;
 	char name[HCXREPL_DISK_NAME_MAX];
 	int err;
@@ -404,6 +521,7 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 	err = hcx_target_check(disk, hello);
 	if (!err) {
 		conn->disk = disk;
+		conn->epoch = le64_to_cpu(hello->epoch);
 		disk = NULL;
 	}
 	mutex_unlock(&hcx_target_lock);
@@ -414,21 +532,23 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 	memset(w, 0, sizeof(*w));
 	w->header.type = HCX_REC_WELCOME;
 	if (!err) {
-		/* A promotion may have come between: check again. */
 		disk = conn->disk;
 		mutex_lock(&disk->lock);
-		if (disk->role != HCXREPL_DISK_ROLE_TARGET) {
-			err = -EROFS;
-		} else {
-			w->size = cpu_to_le64(disk->size);
-			w->gen_id = cpu_to_le64(disk->gen_id);
-			w->gen_seq = cpu_to_le64(disk->gen_seq);
-			disk->gen_id = le64_to_cpu(hello->gen_id);
-			disk->gen_seq = le64_to_cpu(hello->gen_seq);
+		err = hcx_target_admit(conn, &fenced);
+		w->size = cpu_to_le64(disk->size);
+		w->gen_id = cpu_to_le64(disk->gen_id);
+		w->gen_seq = cpu_to_le64(disk->gen_seq);
+		w->epoch = cpu_to_le64(disk->epoch);
+		if (!err)
 			disk->consistent = false;
-		}
 		mutex_unlock(&disk->lock);
 	}
+	/*
+	 * The fenced connections can no longer write; end them, and wait for
+	 * them, before the source hears it may send.
+	 */
+	if (fenced)
+		hcx_target_stop(hcx_target_fenced, conn);
 	/* The wire carries the errno as a positive number. */
 	w->status = cpu_to_le32(-err);
 	ret = hcx_channel_send(&conn->ch, (u8 *)w, sizeof(*w));
