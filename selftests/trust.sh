@@ -11,9 +11,10 @@
 #   welcome compares generations, so the source compares every chunk again
 #   and the copies end identical (a delta would otherwise trust its map);
 # - the same while a full sync runs;
-# - actions racing "disk del": a sync, replication or a switchover asked
-#   for while the disk is being deleted starts nothing on it, and the
-#   module unloads.
+# - a switchover under a steady read load (it waits for writes only);
+# - an action racing "disk del": a switchover scheduled by a request that
+#   got its reference before the deletion starts nothing, and the module
+#   unloads.
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 . "$(dirname "$0")/lib/sites.sh"
@@ -82,28 +83,40 @@ nsx site-a tc qdisc del dev wan0 root
 check_eq "it ended without error" 0 "$(field site-a vm1 last_error)"
 check "the copies are the same after a full sync's target came back changed" \
 	same_bytes "$loop_a" "$loop_b"
+
+# A switchover under a steady read load: it waits for the writes in
+# flight, not for reads, which never pause long enough.
+fio --name=readers --filename="$dev_a" --rw=randread --bs=4k --direct=1 \
+	--ioengine=libaio --iodepth=16 --numjobs=4 --time_based --runtime=120 \
+	--group_reporting >/dev/null 2>&1 &
+readers=$!
+sleep 2
+check "a switchover under a steady read load ends within 60 s" \
+	timeout 60 ip netns exec site-a hcxrepl disk switchover vm1
+kill $readers 2>/dev/null
+wait $readers 2>/dev/null
+check_eq "the old target is the source" source "$(field site-b vm1 role)"
+check "and switches back" nsx site-b hcxrepl disk switchover vm1
 nsx site-b hcxrepl disk del vm1
 
-# Actions racing "disk del".  A sync towards a peer that cannot be reached
-# keeps its streams connecting, so that deletion waits for them while the
-# actions, which got their reference before, wait for the disk's lock.
+# An action racing "disk del": it took its reference before the disk was
+# unlisted and waits for the disk's lock, which a switchover towards an
+# unreachable peer holds for 15 s, and gets it before the deletion does
+# (a mutex hands over in order).  It must find the disk deleting and
+# schedule nothing: a switchover armed then would fire on a freed disk.
 nsx site-a ip link set wan0 down
-for i in $(seq 1 12); do
-	nsx site-a hcxrepl disk sync vm1 full 2>/dev/null
-	sleep 0.$((RANDOM % 5))
-	nsx site-a hcxrepl disk del vm1 &
-	nsx site-a hcxrepl disk replicate vm1 on 2>/dev/null &
-	nsx site-a hcxrepl disk sync vm1 delta 2>/dev/null &
-	nsx site-a hcxrepl disk switchover vm1 at +2 2>/dev/null &
-	wait
-	[ "$(nsx site-a hcxrepl -j disk show)" = "[]" ] || break
-	nsx site-a hcxrepl disk add vm1 dev hcx0 backing "$loop_a" role source ||
-		break
-done
-check_eq "every racing deletion deleted the disk ($i rounds)" 12 "$i"
-check "the last disk deletes" nsx site-a hcxrepl disk del vm1
-sleep 3 # a switchover scheduled by a racing action would fire now
+nsx site-a hcxrepl disk switchover vm1 2>/dev/null &
+sleep 2
+nsx site-a hcxrepl disk switchover vm1 at +25 2>"$work/late.err" &
+late=$!
+sleep 1
+check "a disk deletes while actions wait for it" nsx site-a hcxrepl disk del vm1
+wait $late
+check_eq "the action that waited is refused" 1 $?
+check "because the disk is being deleted" grep -q "being deleted" "$work/late.err"
+wait
 check_eq "no disk is left" "[]" "$(nsx site-a hcxrepl -j disk show)"
+sleep 27 # when the refused switchover would have fired
 nsx site-a ip link set wan0 up
 
 losetup -d "$loop_a" "$loop_b"
