@@ -949,17 +949,6 @@ static void hcx_sync_reap(struct hcx_disk *disk)
 	cancel_delayed_work_sync(&sync->tick);
 }
 
-/*
- * Free the streams of an operation that is over, which may still be
- * running if it ended by a failure, before what they use goes.
- */
-void hcx_sync_reap_idle(struct hcx_disk *disk)
-{
-	lockdep_assert_held(&disk->lock);
-	if (!hcx_sync_running(disk))
-		hcx_sync_reap(disk);
-}
-
 bool hcx_sync_running(struct hcx_disk *disk)
 {
 	return !hcx_sync_over(&disk->sync);

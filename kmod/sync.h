@@ -136,7 +136,6 @@ void hcx_sync_count(struct hcx_sync *sync, u32 len,
 int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		   bool continuous, bool verify);
 void hcx_sync_stop(struct hcx_disk *disk);
-void hcx_sync_reap_idle(struct hcx_disk *disk);
 void hcx_sync_pause(struct hcx_disk *disk, bool paused);
 bool hcx_sync_running(struct hcx_disk *disk);
 u64 hcx_sync_lag_bytes(struct hcx_disk *disk);
