@@ -738,6 +738,17 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct net_device *dev;
 	int ret;
 
+	/*
+	 * A disk opens its backing block device for reading and writing.
+	 * Block devices are not namespaced: that takes CAP_SYS_ADMIN in the
+	 * initial namespace, which the family's CAP_NET_ADMIN (a container's
+	 * network administrator may hold it) does not imply.
+	 */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "Opening a backing device needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_IFINDEX) ||
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ROLE) ||

@@ -223,6 +223,31 @@ check_eq "the new device is listed" "['hcx0', 'hcxrt0']" \
 	"$(hcxrepl -j show | json 'sorted(d["ifname"] for d in j)')"
 check "rtnetlink dellink deletes it" \
 	ynl_rt --do dellink --json '{"ifname": "hcxrt0"}'
+
+# Disks, on loop devices over sparse files.
+modprobe loop 2>/dev/null
+ndisks=0
+loops=()
+for ((i = 0; i <= ndisks; i++)); do
+	truncate -s 1M "$tmp/d$i.img"
+	loops+=("$(losetup -f --show "$tmp/d$i.img")")
+done
+
+# Adding a disk opens its backing block device for reading and writing:
+# the family's CAP_NET_ADMIN is not enough for that, CAP_SYS_ADMIN is.
+check_fails "disk add without CAP_SYS_ADMIN is refused, explained" \
+	"needs CAP_SYS_ADMIN" capsh --drop=cap_sys_admin -- -c \
+	"exec hcxrepl disk add d0 dev hcx0 backing ${loops[0]} role source"
+check_eq "and adds nothing" "[]" "$(hcxrepl -j disk show)"
+check "with CAP_SYS_ADMIN the same disk is added" \
+	hcxrepl disk add d0 dev hcx0 backing "${loops[0]}" role source
+
+for ((i = 0; i <= ndisks; i++)); do
+	hcxrepl disk del "d$i" 2>/dev/null
+done
+check_eq "every disk is deleted" "[]" "$(hcxrepl -j disk show)"
+losetup -d "${loops[@]}"
+
 check "ip link del removes the device" ip link del hcx0
 check "show lists nothing again" test -z "$(hcxrepl show)"
 
