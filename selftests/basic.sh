@@ -242,6 +242,17 @@ check_eq "and adds nothing" "[]" "$(hcxrepl -j disk show)"
 check "with CAP_SYS_ADMIN the same disk is added" \
 	hcxrepl disk add d0 dev hcx0 backing "${loops[0]}" role source
 
+# The events group tells what disks do: CAP_NET_ADMIN to join it, like
+# every operation of the family.
+nlraw_py=$HCX_TOP/selftests/lib/nlraw.py
+check_eq "without CAP_NET_ADMIN the events group cannot be joined (EPERM)" \
+	errno=1 "$(capsh --drop=cap_net_admin -- -c \
+		"exec /usr/bin/python3 $nlraw_py --join hcxrepl events" 2>&1)"
+check_eq "with CAP_NET_ADMIN it can" errno=0 "$(nlraw --join hcxrepl events 2>&1)"
+check_fails "hcxrepl monitor without CAP_NET_ADMIN says why" \
+	"cannot join the events group: Operation not permitted" \
+	timeout 20 capsh --drop=cap_net_admin -- -c "exec hcxrepl monitor"
+
 for ((i = 0; i <= ndisks; i++)); do
 	hcxrepl disk del "d$i" 2>/dev/null
 done

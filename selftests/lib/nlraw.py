@@ -7,8 +7,11 @@ of datagrams its messages came in.  Nothing here knows the family's spec:
 attributes are given raw.
 
 usage: nlraw.py [--dump] FAMILY CMD [TYPE:KIND:VALUE ...]
+       nlraw.py --join FAMILY GROUP
   KIND is u8, u16, u32, str (NUL-terminated), hex (raw bytes) or
   nest (VALUE is a comma-separated list of TYPE/KIND/VALUE).
+  --join joins the family's multicast GROUP and prints "errno=N" (0 when
+  the kernel let this process join).
 """
 import os
 import socket
@@ -20,10 +23,14 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
 NLM_F_ACK_TLVS = 0x200
+NETLINK_ADD_MEMBERSHIP = 1
 NETLINK_EXT_ACK = 11
 SOL_NETLINK = 270
 NLMSGERR_ATTR_MSG = 1
@@ -98,35 +105,65 @@ def error_of(msg, flags, done=False):
     return errno, text
 
 
-def family_id(sock, name):
+def attrs_of(msg, off):
+    """TYPE: payload of the attributes from OFF."""
+    found = {}
+    while off + 4 <= len(msg):
+        alen, atype = struct.unpack_from("HH", msg, off)
+        if alen < 4:
+            break
+        found[atype & 0x3fff] = msg[off + 4:off + alen]
+        off += (alen + 3) & ~3
+    return found
+
+
+def family(sock, name):
+    """The family's id, and its multicast groups by name."""
     request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
             NLM_F_REQUEST | NLM_F_ACK,
             attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"), 1)
-    fid = None
+    fid, groups = None, {}
     for mtype, flags, msg, _ in answers(sock):
         if mtype == NLMSG_ERROR:
             errno, text = error_of(msg, flags)
             if errno:
                 raise SystemExit(f"nlraw.py: family {name}: errno {errno}")
-            return fid
-        off = 20
-        while off + 4 <= len(msg):
-            alen, atype = struct.unpack_from("HH", msg, off)
-            if atype == CTRL_ATTR_FAMILY_ID:
-                fid = struct.unpack_from("H", msg, off + 4)[0]
-            off += (alen + 3) & ~3
+            return fid, groups
+        found = attrs_of(msg, 20)
+        if CTRL_ATTR_FAMILY_ID in found:
+            fid = struct.unpack("H", found[CTRL_ATTR_FAMILY_ID][:2])[0]
+        for grp in attrs_of(found.get(CTRL_ATTR_MCAST_GROUPS, b""), 0).values():
+            g = attrs_of(grp, 0)
+            groups[g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()] = \
+                struct.unpack("I", g[CTRL_ATTR_MCAST_GRP_ID])[0]
+
+
+def join(sock, name, group):
+    _, groups = family(sock, name)
+    if group not in groups:
+        raise SystemExit(f"nlraw.py: family {name} has no group {group}")
+    try:
+        sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, groups[group])
+    except OSError as e:
+        print(f"errno={e.errno}")
+        return
+    print("errno=0")
 
 
 def main(argv):
+    joining = argv[:1] == ["--join"]
     dump = argv[:1] == ["--dump"]
-    if dump:
+    if joining or dump:
         argv = argv[1:]
     if len(argv) < 2:
         raise SystemExit(__doc__)
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     sock.bind((0, 0))
-    fid = family_id(sock, argv[0])
+    if joining:
+        join(sock, argv[0], argv[1])
+        return
+    fid, _ = family(sock, argv[0])
     payload = b"".join(encode(a) for a in argv[2:])
     flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_DUMP if dump else 0)
     request(sock, fid, int(argv[1]), flags, payload, 2)
