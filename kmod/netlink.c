@@ -580,10 +580,11 @@ static int hcx_put_disk_device(struct sk_buff *skb, struct hcx_disk *disk)
 /*
  * Fill a message about DISK.  Lockless but for the sync engine's lock, so
  * that the engine's tick may call it: role, consistency and generation are
- * read once each.
+ * read once each.  A dump passes its callback: a change of cb->seq since
+ * its previous message marks this one NLM_F_DUMP_INTR.
  */
 static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
-			 u32 seq, int flags, u8 cmd)
+			 u32 seq, int flags, u8 cmd, struct netlink_callback *cb)
 {
 	enum hcxrepl_disk_role role = READ_ONCE(disk->role);
 	enum hcxrepl_disk_state state;
@@ -643,6 +644,9 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
+	/* Only a message that stays in the skb moves the dump's cb->prev_seq. */
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	genlmsg_end(skb, hdr);
 	return 0;
 }
@@ -658,7 +662,8 @@ void hcx_nl_disk_notify(struct hcx_disk *disk)
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return;
-	if (hcx_fill_disk(skb, disk, 0, 0, 0, HCXREPL_CMD_DISK_CHANGE_NTF)) {
+	if (hcx_fill_disk(skb, disk, 0, 0, 0, HCXREPL_CMD_DISK_CHANGE_NTF,
+			  NULL)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -817,7 +822,7 @@ int hcxrepl_nl_disk_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		goto out;
 	ret = hcx_fill_disk(msg, disk, info->snd_portid, info->snd_seq, 0,
-			    HCXREPL_CMD_DISK_GET);
+			    HCXREPL_CMD_DISK_GET, NULL);
 	if (ret) {
 		nlmsg_free(msg);
 		goto out;
@@ -830,8 +835,10 @@ out:
 
 /*
  * Dump the namespace's disks from the one the previous part stopped at
- * (cb->args[0]); a disk added or removed between two parts of the dump
- * marks it interrupted.
+ * (cb->args[0]).  Each position is looked up anew, with the registry's
+ * generation: a disk added or removed since the previous message marks the
+ * next one, or the NLMSG_DONE, NLM_F_DUMP_INTR (a position may have
+ * skipped or repeated a disk).
  */
 int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -844,15 +851,18 @@ int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack, "A dump takes no disk name");
 		return -EINVAL;
 	}
-	while ((disk = hcx_disk_get_nth(net, idx, &gen))) {
+	for (;;) {
+		disk = hcx_disk_get_nth(net, idx, &gen);
+		/* Also at the end: the core checks it for the NLMSG_DONE. */
 		cb->seq = gen;
+		if (!disk)
+			break;
 		ret = hcx_fill_disk(skb, disk, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				    HCXREPL_CMD_DISK_GET);
+				    HCXREPL_CMD_DISK_GET, cb);
 		hcx_disk_put(disk);
 		if (ret)
 			break;
-		genl_dump_check_consistent(cb, nlmsg_data(nlmsg_hdr(skb)));
 		idx++;
 	}
 	cb->args[0] = idx;
