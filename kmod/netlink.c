@@ -706,6 +706,11 @@ static int hcx_wanopt_from_attrs(struct genl_info *info,
 					    "The dedup cache takes at least 1 MiB");
 			return -EINVAL;
 		}
+		if (nla_get_u64(cache) > HCX_DEDUP_CACHE_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, cache,
+					    "The dedup cache takes at most 1 GiB");
+			return -EINVAL;
+		}
 		conf->cache_bytes = nla_get_u64(cache);
 	}
 	return 0;

@@ -21,6 +21,11 @@
 
 #define HCX_DEDUP_CACHE_DEFAULT	SZ_64M
 #define HCX_DEDUP_CACHE_MIN	SZ_1M
+/*
+ * Kernel memory, per disk, its table (up to a ninth of it) allocated whole:
+ * 1 GiB remembers some 50 GiB of the target's blocks (design.rst).
+ */
+#define HCX_DEDUP_CACHE_MAX	SZ_1G
 #define HCX_ZSTD_LEVEL_DEFAULT	3
 
 /**

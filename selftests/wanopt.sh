@@ -92,6 +92,15 @@ check_eq "shown as set" "False zstd 5 8388608" \
 		tr -d '(),')"
 check_fails "a dedup cache under 1 MiB is refused" "at least 1 MiB" \
 	nsx site-a hcxrepl disk set vm dedup-cache 512K
+check_fails "a dedup cache over 1 GiB is refused" "at most 1 GiB" \
+	nsx site-a hcxrepl disk set vm dedup-cache 1025M
+check_fails "so is a huge one" "at most 1 GiB" \
+	nsx site-a hcxrepl disk set vm dedup-cache 8388608G
+check_fails "and a disk added with one" "at most 1 GiB" \
+	nsx site-a hcxrepl disk add vm2 dev hcx0 role source backing "$loop_b" \
+	dedup-cache 2G
+check_eq "which adds nothing" "['vm']" \
+	"$(nsx site-a hcxrepl -j disk show | json '[d["name"] for d in j]')"
 # The CLI never sends a level without zstd; another client may.
 check_fails "a level with lz4 is refused, with the reason" \
 	"goes with zstd only" ynl_fails --do disk-set \
