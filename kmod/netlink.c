@@ -881,6 +881,7 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
 	struct hcx_wanopt_conf wanopt;
+	bool reaped = false;
 	struct hcx_sync *sync;
 	struct hcx_disk *disk;
 	int ret;
@@ -913,15 +914,26 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	WRITE_ONCE(sync->nr_streams, n);
-	/* The index is built anew for a new cap, and not kept while off. */
-	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes)
+	/*
+	 * The index is built anew for a new cap, and not kept while off.  An
+	 * operation that failed for good is over before its streams are:
+	 * they may still look blocks up in the index and learn into it.  End
+	 * and reap them first (their unanswered chunks stay dirty), which
+	 * also cancels the tick that would report the end: report it here.
+	 */
+	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes) {
+		reaped = sync->streams[0];
+		hcx_sync_stop(disk);
 		hcx_dedup_free(&sync->dedup);
+	}
 	WRITE_ONCE(sync->wanopt.dedup, wanopt.dedup);
 	WRITE_ONCE(sync->wanopt.compress, wanopt.compress);
 	WRITE_ONCE(sync->wanopt.level, wanopt.level);
 	WRITE_ONCE(sync->wanopt.cache_bytes, wanopt.cache_bytes);
 out:
 	mutex_unlock(&disk->lock);
+	if (reaped)
+		hcx_nl_disk_notify(disk);
 	hcx_disk_put(disk);
 	return ret;
 }

@@ -80,7 +80,9 @@ void hcx_blocks_digest(const struct hcx_blocks *b, u8 *digest);
  * @max: entries the memory cap allows
  *
  * The table is allocated and freed only under the disk's lock while no
- * operation runs; entries come and go under @lock.
+ * stream exists: an operation that failed is over before its streams are,
+ * and they use the index until they are reaped.  Entries come and go
+ * under @lock; freeing the index empties it under @lock first.
  */
 struct hcx_dedup {
 	spinlock_t lock; /* buckets' chains, lru, count */
