@@ -36,6 +36,16 @@ static inline struct nlattr **hcx_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * A multicast group that only CAP_NET_ADMIN may join: 6.7 named the flag
+ * GENL_MCAST_CAP_NET_ADMIN, and 6.1.176 took the name.  From 6.1.68 to
+ * 6.1.175 the same check reads GENL_UNS_ADMIN_PERM; before 6.1.68 nothing
+ * checks, and the group is open to every process.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#define GENL_MCAST_CAP_NET_ADMIN	GENL_UNS_ADMIN_PERM
+#endif
+
 /* Lockless transmit: 6.12 moved the feature flag to a device field. */
 static inline void hcx_set_lltx(struct net_device *dev)
 {

@@ -580,10 +580,11 @@ static int hcx_put_disk_device(struct sk_buff *skb, struct hcx_disk *disk)
 /*
  * Fill a message about DISK.  Lockless but for the sync engine's lock, so
  * that the engine's tick may call it: role, consistency and generation are
- * read once each.
+ * read once each.  A dump passes its callback: a change of cb->seq since
+ * its previous message marks this one NLM_F_DUMP_INTR.
  */
 static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
-			 u32 seq, int flags, u8 cmd)
+			 u32 seq, int flags, u8 cmd, struct netlink_callback *cb)
 {
 	enum hcxrepl_disk_role role = READ_ONCE(disk->role);
 	enum hcxrepl_disk_state state;
@@ -643,6 +644,9 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
+	/* Only a message that stays in the skb moves the dump's cb->prev_seq. */
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	genlmsg_end(skb, hdr);
 	return 0;
 }
@@ -658,7 +662,8 @@ void hcx_nl_disk_notify(struct hcx_disk *disk)
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return;
-	if (hcx_fill_disk(skb, disk, 0, 0, 0, HCXREPL_CMD_DISK_CHANGE_NTF)) {
+	if (hcx_fill_disk(skb, disk, 0, 0, 0, HCXREPL_CMD_DISK_CHANGE_NTF,
+			  NULL)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -701,6 +706,11 @@ static int hcx_wanopt_from_attrs(struct genl_info *info,
 					    "The dedup cache takes at least 1 MiB");
 			return -EINVAL;
 		}
+		if (nla_get_u64(cache) > HCX_DEDUP_CACHE_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, cache,
+					    "The dedup cache takes at most 1 GiB");
+			return -EINVAL;
+		}
 		conf->cache_bytes = nla_get_u64(cache);
 	}
 	return 0;
@@ -738,6 +748,17 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct net_device *dev;
 	int ret;
 
+	/*
+	 * A disk opens its backing block device for reading and writing.
+	 * Block devices are not namespaced: that takes CAP_SYS_ADMIN in the
+	 * initial namespace, which the family's CAP_NET_ADMIN (a container's
+	 * network administrator may hold it) does not imply.
+	 */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "Opening a backing device needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 	if (GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_IFINDEX) ||
 	    GENL_REQ_ATTR_CHECK(info, HCXREPL_A_DISK_ROLE) ||
@@ -806,7 +827,7 @@ int hcxrepl_nl_disk_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		goto out;
 	ret = hcx_fill_disk(msg, disk, info->snd_portid, info->snd_seq, 0,
-			    HCXREPL_CMD_DISK_GET);
+			    HCXREPL_CMD_DISK_GET, NULL);
 	if (ret) {
 		nlmsg_free(msg);
 		goto out;
@@ -819,8 +840,10 @@ out:
 
 /*
  * Dump the namespace's disks from the one the previous part stopped at
- * (cb->args[0]); a disk added or removed between two parts of the dump
- * marks it interrupted.
+ * (cb->args[0]).  Each position is looked up anew, with the registry's
+ * generation: a disk added or removed since the previous message marks the
+ * next one, or the NLMSG_DONE, NLM_F_DUMP_INTR (a position may have
+ * skipped or repeated a disk).
  */
 int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -833,15 +856,18 @@ int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack, "A dump takes no disk name");
 		return -EINVAL;
 	}
-	while ((disk = hcx_disk_get_nth(net, idx, &gen))) {
+	for (;;) {
+		disk = hcx_disk_get_nth(net, idx, &gen);
+		/* Also at the end: the core checks it for the NLMSG_DONE. */
 		cb->seq = gen;
+		if (!disk)
+			break;
 		ret = hcx_fill_disk(skb, disk, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				    HCXREPL_CMD_DISK_GET);
+				    HCXREPL_CMD_DISK_GET, cb);
 		hcx_disk_put(disk);
 		if (ret)
 			break;
-		genl_dump_check_consistent(cb, nlmsg_data(nlmsg_hdr(skb)));
 		idx++;
 	}
 	cb->args[0] = idx;
@@ -855,6 +881,7 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
 	struct hcx_wanopt_conf wanopt;
+	bool reaped = false;
 	struct hcx_sync *sync;
 	struct hcx_disk *disk;
 	int ret;
@@ -887,15 +914,26 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	WRITE_ONCE(sync->nr_streams, n);
-	/* The index is built anew for a new cap, and not kept while off. */
-	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes)
+	/*
+	 * The index is built anew for a new cap, and not kept while off.  An
+	 * operation that failed for good is over before its streams are:
+	 * they may still look blocks up in the index and learn into it.  End
+	 * and reap them first (their unanswered chunks stay dirty), which
+	 * also cancels the tick that would report the end: report it here.
+	 */
+	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes) {
+		reaped = sync->streams[0];
+		hcx_sync_stop(disk);
 		hcx_dedup_free(&sync->dedup);
+	}
 	WRITE_ONCE(sync->wanopt.dedup, wanopt.dedup);
 	WRITE_ONCE(sync->wanopt.compress, wanopt.compress);
 	WRITE_ONCE(sync->wanopt.level, wanopt.level);
 	WRITE_ONCE(sync->wanopt.cache_bytes, wanopt.cache_bytes);
 out:
 	mutex_unlock(&disk->lock);
+	if (reaped)
+		hcx_nl_disk_notify(disk);
 	hcx_disk_put(disk);
 	return ret;
 }

@@ -143,5 +143,5 @@ const struct genl_ops hcxrepl_nl_ops[7] = {
 };
 
 static const struct genl_multicast_group hcxrepl_nl_mcgrps[] = {
-	[HCXREPL_NLGRP_EVENTS] = { "events", },
+	[HCXREPL_NLGRP_EVENTS] = { "events", .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };

@@ -101,15 +101,28 @@ void hcx_dedup_init(struct hcx_dedup *d)
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_init);
 
-/* Forget every entry and the table. */
+/*
+ * Forget every entry and the table.  They are taken out under the lock, so
+ * that a lookup or a change racing with this finds an empty index, and
+ * freed after it (the table may be vmalloc()ed).
+ */
 void hcx_dedup_free(struct hcx_dedup *d)
 {
 	struct hcx_dedup_entry *e, *tmp;
+	struct hlist_head *buckets;
+	LIST_HEAD(entries);
 
-	list_for_each_entry_safe(e, tmp, &d->lru, lru)
+	spin_lock(&d->lock);
+	list_splice_init(&d->lru, &entries);
+	buckets = d->buckets;
+	d->buckets = NULL;
+	d->bits = 0;
+	d->count = 0;
+	d->max = 0;
+	spin_unlock(&d->lock);
+	list_for_each_entry_safe(e, tmp, &entries, lru)
 		kmem_cache_free(hcx_dedup_entries, e);
-	kvfree(d->buckets);
-	hcx_dedup_init(d);
+	kvfree(buckets);
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_free);
 
@@ -134,10 +147,12 @@ int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes)
 	if (!buckets)
 		return -ENOMEM;
 	hcx_dedup_free(d);
+	spin_lock(&d->lock);
 	d->buckets = buckets;
 	d->bits = bits;
 	d->max = cap_bytes > table ?
 		 (cap_bytes - table) / sizeof(struct hcx_dedup_entry) : 0;
+	spin_unlock(&d->lock);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_resize);
@@ -196,6 +211,9 @@ void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos)
 		fresh = kmem_cache_alloc(hcx_dedup_entries,
 					 GFP_KERNEL | __GFP_NOWARN);
 		spin_lock(&d->lock);
+		/* Freed meanwhile: no table to look in. */
+		if (!d->max)
+			goto out;
 		e = hcx_dedup_lookup(d, hash);
 	}
 	if (!e) {

@@ -21,6 +21,11 @@
 
 #define HCX_DEDUP_CACHE_DEFAULT	SZ_64M
 #define HCX_DEDUP_CACHE_MIN	SZ_1M
+/*
+ * Kernel memory, per disk, its table (up to a ninth of it) allocated whole:
+ * 1 GiB remembers some 50 GiB of the target's blocks (design.rst).
+ */
+#define HCX_DEDUP_CACHE_MAX	SZ_1G
 #define HCX_ZSTD_LEVEL_DEFAULT	3
 
 /**
@@ -75,7 +80,9 @@ void hcx_blocks_digest(const struct hcx_blocks *b, u8 *digest);
  * @max: entries the memory cap allows
  *
  * The table is allocated and freed only under the disk's lock while no
- * operation runs; entries come and go under @lock.
+ * stream exists: an operation that failed is over before its streams are,
+ * and they use the index until they are reaped.  Entries come and go
+ * under @lock; freeing the index empties it under @lock first.
  */
 struct hcx_dedup {
 	spinlock_t lock; /* buckets' chains, lru, count */

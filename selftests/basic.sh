@@ -223,6 +223,85 @@ check_eq "the new device is listed" "['hcx0', 'hcxrt0']" \
 	"$(hcxrepl -j show | json 'sorted(d["ifname"] for d in j)')"
 check "rtnetlink dellink deletes it" \
 	ynl_rt --do dellink --json '{"ifname": "hcxrt0"}'
+
+# Disks, on loop devices over sparse files.
+modprobe loop 2>/dev/null
+ndisks=40
+loops=()
+for ((i = 0; i <= ndisks; i++)); do
+	truncate -s 1M "$tmp/d$i.img"
+	loops+=("$(losetup -f --show "$tmp/d$i.img")")
+done
+dget=$HCXREPL_CMD_DISK_GET
+
+# Adding a disk opens its backing block device for reading and writing:
+# the family's CAP_NET_ADMIN is not enough for that, CAP_SYS_ADMIN is.
+check_fails "disk add without CAP_SYS_ADMIN is refused, explained" \
+	"needs CAP_SYS_ADMIN" capsh --drop=cap_sys_admin -- -c \
+	"exec hcxrepl disk add d0 dev hcx0 backing ${loops[0]} role source"
+check_eq "and adds nothing" "[]" "$(hcxrepl -j disk show)"
+check "with CAP_SYS_ADMIN the same disk is added" \
+	hcxrepl disk add d0 dev hcx0 backing "${loops[0]}" role source
+
+# The events group tells what disks do: CAP_NET_ADMIN to join it, like
+# every operation of the family.
+nlraw_py=$HCX_TOP/selftests/lib/nlraw.py
+check_eq "without CAP_NET_ADMIN the events group cannot be joined (EPERM)" \
+	errno=1 "$(capsh --drop=cap_net_admin -- -c \
+		"exec /usr/bin/python3 $nlraw_py --join hcxrepl events" 2>&1)"
+check_eq "with CAP_NET_ADMIN it can" errno=0 "$(nlraw --join hcxrepl events 2>&1)"
+check_fails "hcxrepl monitor without CAP_NET_ADMIN says why" \
+	"cannot join the events group: Operation not permitted" \
+	timeout 20 capsh --drop=cap_net_admin -- -c "exec hcxrepl monitor"
+
+# A dump of many disks spans several messages; a disk added or deleted
+# between two of them marks the dump interrupted (NLM_F_DUMP_INTR in the
+# flags of the first message that follows), and no message is damaged.
+for ((i = 1; i < ndisks; i++)); do
+	hcxrepl disk add "d$i" dev hcx0 backing "${loops[i]}" role source
+done
+check_eq "a dump of $ndisks disks returns all of them once" "$ndisks $ndisks" \
+	"$(hcxrepl -j disk show 2>&1 | json 'len(set(d["name"] for d in j)), len(j)' 2>&1)"
+expect "a dump left alone is whole and not interrupted" \
+	"^errno=0 msg= parts=([3-9]|[1-9][0-9]+) messages=$ndisks interrupted=0$" \
+	--dump --then true $fam "$dget"
+expect "a disk deleted after its first part: interrupted, no message damaged" \
+	'^errno=0 msg= parts=[0-9]+ messages=[0-9]+ interrupted=[1-9][0-9]*$' \
+	--dump --then "hcxrepl disk del d1" $fam "$dget"
+expect "a disk added after its first part: interrupted, no message damaged" \
+	'^errno=0 msg= parts=[0-9]+ messages=[0-9]+ interrupted=[1-9][0-9]*$' \
+	--dump --then "hcxrepl disk add d$ndisks dev hcx0 backing ${loops[ndisks]} role source" \
+	$fam "$dget"
+# The same while another process adds and deletes a disk without pause.
+(
+	while [ ! -e "$tmp/stop" ]; do
+		hcxrepl disk del d1 2>/dev/null
+		hcxrepl disk add d1 dev hcx0 backing "${loops[1]}" role source \
+			2>/dev/null
+	done
+) &
+churn=$!
+bad=0 intr=0
+for ((i = 0; i < 8; i++)); do
+	got=$(nlraw --dump --then true $fam "$dget" 2>&1)
+	if [[ ! $got =~ ^errno=0\ .*interrupted=([0-9]+)$ ]]; then
+		bad=$((bad + 1))
+		echo "# $got"
+	elif [ "${BASH_REMATCH[1]}" != 0 ]; then
+		intr=$((intr + 1))
+	fi
+done
+touch "$tmp/stop"
+wait $churn
+echo "# $intr of 8 dumps during the churn were interrupted"
+check_eq "dumps during the churn parse, every message whole" 0 $bad
+
+for ((i = 0; i <= ndisks; i++)); do
+	hcxrepl disk del "d$i" 2>/dev/null
+done
+check_eq "every disk is deleted" "[]" "$(hcxrepl -j disk show)"
+losetup -d "${loops[@]}"
+
 check "ip link del removes the device" ip link del hcx0
 check "show lists nothing again" test -z "$(hcxrepl show)"
 

@@ -172,6 +172,8 @@ plan_refused "a bad number of streams" 15 "invalid Streams '17' (1 to 16)"
 good_plan | sed 's/^Role = target/&\nChunk = 48K/' >"$plan"
 plan_refused "a chunk size not a power of two" 15 \
 	"invalid Chunk '48K' (a power of two from 4K to 1M)"
+good_plan | sed 's/^Role = target/&\nDedupCache = 2G/' >"$plan"
+plan_refused "a dedup cache over 1G" 15 "invalid DedupCache '2G' (a size from 1M to 1G)"
 good_plan | sed 's/^Device = hcx0/&\ndevice = hcx1/' >"$plan"
 plan_refused "a key given twice" 4 "Device is given twice in [Interconnect] (first at line 3)"
 good_plan | sed 's/^Role = target/&\nSync = full/' >"$plan"

@@ -21,7 +21,9 @@
 #    arrives identical; a checksum sync then repairs the overwritten chunk;
 #  - a disk of zeroes costs almost nothing, and zeroes a target full of data;
 #  - the options: defaults, shown as set, refused with a clear message when
-#    wrong or while an operation runs.
+#    wrong or while an operation runs;
+#  - an operation that fails for good mid-sync, deduplication turned off the
+#    moment it is over: its streams are reaped before the index is freed.
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 . "$(dirname "$0")/lib/sites.sh"
@@ -92,6 +94,15 @@ check_eq "shown as set" "False zstd 5 8388608" \
 		tr -d '(),')"
 check_fails "a dedup cache under 1 MiB is refused" "at least 1 MiB" \
 	nsx site-a hcxrepl disk set vm dedup-cache 512K
+check_fails "a dedup cache over 1 GiB is refused" "at most 1 GiB" \
+	nsx site-a hcxrepl disk set vm dedup-cache 1025M
+check_fails "so is a huge one" "at most 1 GiB" \
+	nsx site-a hcxrepl disk set vm dedup-cache 8388608G
+check_fails "and a disk added with one" "at most 1 GiB" \
+	nsx site-a hcxrepl disk add vm2 dev hcx0 role source backing "$loop_b" \
+	dedup-cache 2G
+check_eq "which adds nothing" "['vm']" \
+	"$(nsx site-a hcxrepl -j disk show | json '[d["name"] for d in j]')"
 # The CLI never sends a level without zstd; another client may.
 check_fails "a level with lz4 is refused, with the reason" \
 	"goes with zstd only" ynl_fails --do disk-set \
@@ -189,6 +200,71 @@ check "identical after it" same_bytes "$loop_a" "$loop_b"
 KEEP_TARGET=1 replicate zeroes /dev/zero
 check "zeroes cost under 1% of their size" test $((wire * 100)) -lt "$logical"
 check_eq "every byte went as a zero block" "$logical" "$zero"
+
+# An operation that fails for good (the target cannot write one chunk) is
+# over before its streams are: the others still look blocks up in the
+# index and learn what the target answers into it until they are reaped.
+# Turning deduplication off (which frees the index) the moment the
+# operation is over must not free it under them.
+nsx site-a hcxrepl disk del vm
+nsx site-b hcxrepl disk del vm
+dd if="$work/random.img" of="$loop_a" bs=1M conv=fsync status=none
+modprobe dm-mod 2>/dev/null
+sectors=$((SIZE_MB * 2048))
+bad=$((sectors / 2))
+cs=$((CHUNK / 512))
+check "a device whose middle chunk cannot be written" dmsetup create hcxbad \
+	--table "0 $bad linear $loop_b 0
+$bad $cs error
+$((bad + cs)) $((sectors - bad - cs)) linear $loop_b $((bad + cs))"
+# No udev here to make /dev/mapper/hcxbad: the kernel's name, in devtmpfs.
+bad_dev=/dev/$(dmsetup info -c --noheadings -o blkdevname hcxbad)
+check "disks added, the target over it" bash -c "
+	ip netns exec site-a hcxrepl disk add vm dev hcx0 role source \
+		backing $loop_a &&
+	ip netns exec site-b hcxrepl disk add vm dev hcx0 role target \
+		backing $bad_dev"
+# A WAN's round trip keeps the other streams' answers coming after the
+# failure: 8 streams, 100 ms each way.
+modprobe sch_netem 2>/dev/null
+for s in site-a site-b; do
+	nsx wan tc qdisc add dev "to-$s" root netem delay 100ms limit 10000
+done
+check "8 streams" nsx site-a hcxrepl disk set vm streams 8
+check "full sync" nsx site-a hcxrepl disk sync vm full
+# disk set is refused while the operation runs, and done the moment it is
+# over.  Once it has freed the index, no stream of the operation may be
+# left to use it: nothing is sent or acknowledged after it returns.
+check "dedup off as soon as the failed operation is over" nsx site-a bash -c "
+	for ((i = 0; i < 5000; i++)); do
+		if hcxrepl disk set vm dedup off 2>/dev/null; then
+			hcxrepl -j disk show vm >$work/set.json
+			sleep 1
+			hcxrepl -j disk show vm >$work/later.json
+			exit 0
+		fi
+	done
+	exit 1"
+progress() {
+	json "j[0]['synced_bytes'], j[0]['stats']['logical_bytes']" <"$1"
+}
+check_eq "its streams were gone by then: nothing sent or answered after" \
+	"$(progress "$work/set.json")" "$(progress "$work/later.json")"
+check_eq "the operation failed with EIO" "5 False" \
+	"$(nsx site-a hcxrepl -j disk show vm | json "j[0]['last_error'], j[0]['dedup']" |
+		tr -d '(),')"
+for s in site-a site-b; do
+	nsx wan tc qdisc del dev "to-$s" root
+done
+nsx site-b hcxrepl disk del vm
+dmsetup remove hcxbad
+check "the target over its whole device again" \
+	nsx site-b hcxrepl disk add vm dev hcx0 role target backing "$loop_b"
+check "dedup on again" nsx site-a hcxrepl disk set vm dedup on
+check "a full sync" nsx site-a hcxrepl disk sync vm full
+check "it ends" wait_idle site-a vm 600
+check_eq "without an error" 0 "$(field site-a vm last_error)"
+check "identical after it" same_bytes "$loop_a" "$loop_b"
 
 nsx site-a hcxrepl disk del vm
 nsx site-b hcxrepl disk del vm

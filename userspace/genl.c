@@ -109,8 +109,11 @@ int hcx_genl_talk(struct hcx_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 				continue;
 			if (msg->nlmsg_type == NLMSG_ERROR)
 				return error_of(g, msg);
+			/* A change after the last message marks the DONE. */
 			if (msg->nlmsg_type == NLMSG_DONE)
-				return done_of(g, msg);
+				return done_of(g, msg) ?:
+				       (msg->nlmsg_flags & NLM_F_DUMP_INTR ?
+					-EAGAIN : 0);
 			if (msg->nlmsg_flags & NLM_F_DUMP_INTR)
 				return -EAGAIN;
 			if (cb && cb(msg, data) < MNL_CB_OK)

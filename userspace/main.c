@@ -61,7 +61,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "A disk sends blocks the peer already holds as references (dedup, on\n"
 	      "by default; dedup-cache caps the memory of its index, 64M by default,\n"
-	      "at least 1M) and compresses what travels with lz4 by default, or zstd\n"
+	      "1M to 1G) and compresses what travels with lz4 by default, or zstd\n"
 	      "at LEVEL 1 to 22 (3 by default).  SIZE takes a K, M or G suffix.\n"
 	      "\n"
 	      "Keys are base64 X25519, as wg(8) writes them.  Private and pre-shared\n"

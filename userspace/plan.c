@@ -311,8 +311,9 @@ static int parse_disk_key(struct plan *p, struct plan_disk *d,
 					  value);
 		return 0;
 	case K_DEDUP_CACHE:
-		if (!hcx_parse_size(value, &size) || size < 1 << 20)
-			return plan_error(p, p->line, "invalid DedupCache '%s' (a size of at least 1M)",
+		if (!hcx_parse_size(value, &size) || size < 1 << 20 ||
+		    size > 1 << 30)
+			return plan_error(p, p->line, "invalid DedupCache '%s' (a size from 1M to 1G)",
 					  value);
 		d->conf.wanopt.has_cache = true;
 		d->conf.wanopt.cache = size;

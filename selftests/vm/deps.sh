@@ -16,6 +16,9 @@ packages=(
 	# the VM and what tests run inside it
 	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump fio
 	e2fsprogs iperf3 procps xxd wireguard-tools
+	# capsh, which runs a command without a capability (selftests/basic.sh),
+	# and dmsetup, which makes a device with a bad chunk (selftests/wanopt.sh)
+	libcap2-bin dmsetup
 	# the benchmark's peer: DRBD 8.4 is in Debian's kernels
 	drbd-utils bc
 	# packaging: DKMS (selftests/dkms.sh) and openssl, with which it makes

@@ -29,6 +29,24 @@ gen --mode uapi --header -o "$work/out/hcxrepl.h"
 gen --mode kernel --header -o "$work/out/netlink_gen.h"
 gen --mode kernel --source -o "$work/out/netlink_gen.c"
 
+# The generator of 6.12 leaves out the flags of multicast groups: a group
+# the spec marks admin-perm gets GENL_MCAST_CAP_NET_ADMIN here.  Fail if
+# the table is not as expected, rather than drop the flag.
+/usr/bin/python3 - "$work/$spec" "$work/out/netlink_gen.c" <<'PY'
+import re, sys, yaml
+spec = yaml.safe_load(open(sys.argv[1]))
+path = sys.argv[2]
+src = open(path).read()
+for grp in spec.get("mcast-groups", {}).get("list", []):
+    if "admin-perm" not in grp.get("flags", []):
+        continue
+    entry = re.compile(r'(\[[A-Z0-9_]+\] = \{ "%s",) \},' % re.escape(grp["name"]))
+    src, n = entry.subn(r"\1 .flags = GENL_MCAST_CAP_NET_ADMIN, },", src)
+    if n != 1:
+        sys.exit(f"regen.sh: multicast group {grp['name']} not found once in {path}")
+open(path, "w").write(src)
+PY
+
 status=0
 for pair in hcxrepl.h:uapi/linux/hcxrepl.h netlink_gen.h:kmod/netlink_gen.h \
 	    netlink_gen.c:kmod/netlink_gen.c; do
