@@ -8,7 +8,9 @@
  * family on the same port number (target.c serves what they accept).  Received datagrams go to
  * hcx_receive() through the UDP encapsulation hook; sealed messages leave
  * through the UDP tunnel helpers, with the route to the peer cached per
- * CPU in the peer's dst_cache.
+ * CPU in the peer's dst_cache.  The sockets are opened in the namespace
+ * the device is in when it comes up; the cached routes are dropped when
+ * it goes down, since it may come up again in another namespace.
  *
  * Outer IPv4 datagrams are sent without DF, and IPv6 ones may be
  * fragmented by this host: a full 1500-byte frame plus the interconnect's
