@@ -13,6 +13,14 @@
 # there, and must carry traffic through A2's underlay: routes cached in
 # site A would send it out of A's, whose replies never reach A2.  Over
 # IPv6, then over IPv4.
+#
+# A link-local underlay:
+#
+#   [ll-a] wan0 fe80::1 --- wan0 fe80::2 [ll-b]
+#
+# Site B has no endpoint for A: it learns fe80::1 from A's handshake and
+# from every data message (roaming), scoped to the interface it arrived
+# on; traffic must then flow both ways.
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 
@@ -30,6 +38,10 @@ ping_ok() {
 	local ns=$1
 	shift
 	nsx "$ns" ping -q -c 3 -i 0.3 -w 20 "$@" >/dev/null
+}
+# counter NS KEY: a drop counter of NS's hcx0.
+counter() {
+	nsx "$1" hcxrepl -j -s show hcx0 | json "j[0]['stats']['$2']"
 }
 # veth NS1 NAME1 NS2 NAME2: a veth pair between two namespaces, up.
 veth() {
@@ -135,6 +147,41 @@ for ns in site-a site-b; do
 	ip netns del "$ns"
 done
 
+# A link-local underlay.  Only wan0 has link-local addresses: the
+# devices' IPv6 is off, so that an unscoped fe80:: route can only be
+# wan0's (an endpoint given through netlink carries no scope).
+for ns in ll-a ll-b; do
+	ip netns add "$ns"
+	nsx "$ns" ip link set lo up
+done
+ip link add wan0 netns ll-a type veth peer name wan0 netns ll-b
+for s in a b; do
+	nsx "ll-$s" ip link set wan0 addrgenmode none
+	nsx "ll-$s" ip link set wan0 up
+	nsx "ll-$s" ip link add hcx0 type hcxrepl
+	nsx "ll-$s" sysctl -qw net.ipv6.conf.hcx0.disable_ipv6=1
+done
+nsx ll-a ip addr add fe80::1/64 dev wan0 nodad
+nsx ll-b ip addr add fe80::2/64 dev wan0 nodad
+nsx ll-a ip addr add 192.168.70.1/24 dev hcx0
+nsx ll-b ip addr add 192.168.70.2/24 dev hcx0
+nsx ll-a ip link set hcx0 up
+nsx ll-b ip link set hcx0 up
+check "site A pairs with B's link-local address" nsx ll-a hcxrepl set hcx0 \
+	private-key "$work/a.key" listen-port $PORT_A \
+	peer "$(cat "$work/b.pub")" endpoint "[fe80::2]:$PORT_B"
+check "site B pairs with A, without an endpoint" nsx ll-b hcxrepl set hcx0 \
+	private-key "$work/b.key" listen-port $PORT_B peer "$(cat "$work/a.pub")"
+check "over a link-local underlay, A reaches B and B answers" \
+	ping_ok ll-a 192.168.70.2
+check_eq "B learnt A's link-local address (roaming)" "[fe80::1]:$PORT_A" \
+	"$(peer_field ll-b endpoint)"
+check "B reaches A at the address it learnt" ping_ok ll-b 192.168.70.1
+check_eq "B sent nothing it could not route" 0 "$(counter ll-b tx_unreachable)"
+
+for ns in ll-a ll-b; do
+	ip netns del "$ns"
+done
 check "module unloads with devices gone" bash -c \
 	"for i in \$(seq 50); do rmmod hcxrepl 2>/dev/null && exit 0; sleep 0.2; done; exit 1"
 rm -rf "$work"
