@@ -12,6 +12,12 @@
  * and delivered (receive.c).  The device holds its peer, the peer holds
  * the device (a tracked reference) until the peer is freed.
  *
+ * Namespaces: the sockets are opened, when the device comes up, in the
+ * namespace it is in then.  A device is moved to another namespace only
+ * while down (the move closes it), and closing it drops the peer's cached
+ * routes with the sockets: moved, it comes up with its underlay in the
+ * new namespace (design.rst, "Namespaces").
+ *
  * Locking: RTNL for creation, deletion, open, stop and the sockets;
  * hcx_device.conf_lock for the configuration, identity and peer included
  * (see device.h and peer.c), taken after RTNL.
@@ -208,8 +214,16 @@ static int hcx_stop(struct net_device *dev)
 {
 	struct hcx_device *hcx = netdev_priv(dev);
 	struct hcx_sockets none = { };
+	struct hcx_peer *peer;
 
 	hcx_socket_publish(hcx, &none);
+	/* The device may come up again in another namespace (see above). */
+	mutex_lock(&hcx->conf_lock);
+	peer = rcu_dereference_protected(hcx->peer,
+					 lockdep_is_held(&hcx->conf_lock));
+	if (peer)
+		hcx_peer_forget_routes(peer);
+	mutex_unlock(&hcx->conf_lock);
 	return 0;
 }
 

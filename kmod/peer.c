@@ -114,6 +114,19 @@ void hcx_peer_set_endpoint(struct hcx_peer *peer,
 	write_unlock_bh(&peer->endpoint_lock);
 }
 
+/*
+ * Drop the routes cached to the endpoint, and the references they hold,
+ * now.  The device's sockets are closed, so nothing sends (a sender finds
+ * no socket before it looks at the cache); the next sockets may be in
+ * another namespace, where these routes lead nowhere.
+ */
+void hcx_peer_forget_routes(struct hcx_peer *peer)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	dst_cache_reset_now(&peer->dst_cache);
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
 void hcx_peer_stats_add(struct hcx_peer *peer, bool rx, unsigned int len)
 {
 	struct pcpu_sw_netstats *stats = get_cpu_ptr(peer->tstats);

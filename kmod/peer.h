@@ -67,7 +67,9 @@ enum hcx_peer_flag {
  *	(also read locklessly)
  * @endpoint_lock: guards @endpoint and @dst_cache's validity (bh)
  * @endpoint: its underlay address, or AF_UNSPEC to learn it (roaming)
- * @dst_cache: route to @endpoint, reset when it changes
+ * @dst_cache: route to @endpoint, reset when it changes; empty while the
+ *	device is down, so that a device moved to another namespace never
+ *	uses the routes of the one it left
  * @persistent_keepalive: seconds between keepalives, 0 for none;
  *	written under the device's conf_lock, read locklessly
  * @sessions: the session slots
@@ -164,6 +166,7 @@ void hcx_peer_kick(struct hcx_peer *peer, enum hcx_peer_flag flag);
 void hcx_peer_queue(struct hcx_peer *peer, struct work_struct *work);
 void hcx_peer_set_endpoint(struct hcx_peer *peer,
 			   const union hcx_endpoint *endpoint);
+void hcx_peer_forget_routes(struct hcx_peer *peer);
 void hcx_peer_stage(struct hcx_peer *peer, struct sk_buff *skb);
 void hcx_peer_stats_add(struct hcx_peer *peer, bool rx, unsigned int len);
 

@@ -8,6 +8,9 @@
  * A data message is matched to the session its receiver index names and
  * queued on the peer's receive queue (bounded); the peer's receiver, a
  * work item, opens the queue in order, off the receiving CPU's softirq.
+ * From then on its skb->cb is a struct hcx_skb_cb, which overwrites the
+ * IPv6 control block: the incoming interface, which scopes a link-local
+ * source address, is copied into it first.
  * Only after the tag verifies is the counter checked against the replay
  * window, the sender's address learnt (roaming), the responder's next
  * session confirmed, and the frame handed to the stack through GRO.
@@ -72,7 +75,7 @@ static void hcx_receive_opened(struct sk_buff *skb, int err)
 	/* Authentic and new: the peer is alive and may have moved. */
 	now = ktime_get_coarse_boottime_ns();
 	WRITE_ONCE(peer->unanswered_since_ns, 0);
-	hcx_endpoint_from_skb(&source, skb);
+	hcx_endpoint_from_skb_iif(&source, skb, HCX_SKB_CB(skb)->iif);
 	hcx_peer_set_endpoint(peer, &source);
 	hcx_peer_stats_add(peer, true, message_len);
 	if (hcx_sessions_confirm(&peer->sessions, session)) {
@@ -119,7 +122,11 @@ static void hcx_receive_data(struct hcx_device *hcx, struct sk_buff *skb)
 	struct sk_buff_head *queue;
 	struct hcx_peer *peer;
 	unsigned int len;
+	int iif;
 
+	BUILD_BUG_ON(sizeof(*cb) > sizeof_field(struct sk_buff, cb));
+	/* From IPv6's control block, which ours replaces. */
+	iif = hcx_socket_iif(skb);
 	__skb_pull(skb, sizeof(struct udphdr));
 	if (!pskb_may_pull(skb, sizeof(*msg))) {
 		hcx_receive_drop(hcx, skb, HCX_DROP_RX_MALFORMED);
@@ -147,6 +154,7 @@ static void hcx_receive_data(struct hcx_device *hcx, struct sk_buff *skb)
 	cb->counter = le64_to_cpu(msg->counter);
 	cb->done = hcx_receive_opened;
 	cb->frame_len = len;
+	cb->iif = iif;
 	queue = &peer->rx_queue;
 	spin_lock_bh(&queue->lock);
 	if (skb_queue_len(queue) >= HCX_MAX_QUEUED) {

@@ -109,6 +109,8 @@ static inline bool hcx_session_expired(const struct hcx_session *session,
  *	with bottom halves off
  * @req: the crypto request, freed before @done
  * @frame_len: the length of the frame it carries
+ * @iif: a received message's incoming interface, which scopes a link-local
+ *	source: taken from the IPv6 control block this one overwrites
  */
 struct hcx_skb_cb {
 	struct hcx_session *session;
@@ -116,6 +118,7 @@ struct hcx_skb_cb {
 	void (*done)(struct sk_buff *skb, int err);
 	void *req;
 	unsigned int frame_len;
+	int iif;
 };
 
 #define HCX_SKB_CB(skb) ((struct hcx_skb_cb *)(skb)->cb)

@@ -8,7 +8,9 @@
  * family on the same port number (target.c serves what they accept).  Received datagrams go to
  * hcx_receive() through the UDP encapsulation hook; sealed messages leave
  * through the UDP tunnel helpers, with the route to the peer cached per
- * CPU in the peer's dst_cache.
+ * CPU in the peer's dst_cache.  The sockets are opened in the namespace
+ * the device is in when it comes up; the cached routes are dropped when
+ * it goes down, since it may come up again in another namespace.
  *
  * Outer IPv4 datagrams are sent without DF, and IPv6 ones may be
  * fragmented by this host: a full 1500-byte frame plus the interconnect's
@@ -296,8 +298,23 @@ int hcx_socket_send_buffer(struct hcx_peer *peer, const void *buf, size_t len)
 	return hcx_socket_send_skb(peer, skb);
 }
 
-/* The outer source address and port of a datagram received by UDP. */
-void hcx_endpoint_from_skb(union hcx_endpoint *ep, const struct sk_buff *skb)
+/*
+ * The interface a datagram received by UDP arrived on, as IPv6 recorded it
+ * in skb->cb: read it before the cb is put to another use.
+ */
+int hcx_socket_iif(const struct sk_buff *skb)
+{
+	return ip_hdr(skb)->version == 6 ? inet6_iif(skb) : 0;
+}
+
+/**
+ * hcx_endpoint_from_skb_iif - the outer source of a datagram received by UDP
+ * @ep: the source address and port
+ * @skb: the datagram; its cb may hold anything
+ * @iif: what hcx_socket_iif() said of it, which scopes a link-local source
+ */
+void hcx_endpoint_from_skb_iif(union hcx_endpoint *ep,
+			       const struct sk_buff *skb, int iif)
 {
 	memset(ep, 0, sizeof(*ep));
 	if (ip_hdr(skb)->version == 4) {
@@ -310,6 +327,12 @@ void hcx_endpoint_from_skb(union hcx_endpoint *ep, const struct sk_buff *skb)
 		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
 		if (ipv6_addr_type(&ep->addr6.sin6_addr) &
 		    IPV6_ADDR_LINKLOCAL)
-			ep->addr6.sin6_scope_id = inet6_iif(skb);
+			ep->addr6.sin6_scope_id = iif;
 	}
+}
+
+/* The same, of a datagram whose cb is still the one UDP received it with. */
+void hcx_endpoint_from_skb(union hcx_endpoint *ep, const struct sk_buff *skb)
+{
+	hcx_endpoint_from_skb_iif(ep, skb, hcx_socket_iif(skb));
 }

@@ -40,6 +40,9 @@ int hcx_socket_send_to(struct hcx_device *hcx, struct sk_buff *skb,
 int hcx_socket_send_skb(struct hcx_peer *peer, struct sk_buff *skb);
 int hcx_socket_send_buffer(struct hcx_peer *peer, const void *buf,
 			   size_t len);
+int hcx_socket_iif(const struct sk_buff *skb);
+void hcx_endpoint_from_skb_iif(union hcx_endpoint *ep,
+			       const struct sk_buff *skb, int iif);
 void hcx_endpoint_from_skb(union hcx_endpoint *ep, const struct sk_buff *skb);
 
 /* Room a sealed frame needs in front of it, outer headers included. */

@@ -103,6 +103,8 @@ step basic-6.1 vm 6.1 300 selftests/basic.sh
 step basic-6.12 vm 6.12 300 selftests/basic.sh
 step interconnect-6.1 vm 6.1 600 selftests/interconnect.sh
 step interconnect-6.12 vm 6.12 600 selftests/interconnect.sh
+step underlay-6.1 vm 6.1 600 selftests/underlay.sh
+step underlay-6.12 vm 6.12 600 selftests/underlay.sh
 step disk-6.1 vm 6.1 600 selftests/disk.sh
 step disk-6.12 vm 6.12 600 selftests/disk.sh
 step trust-6.12 vm 6.12 600 selftests/trust.sh
