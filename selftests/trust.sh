@@ -76,8 +76,9 @@ check "the copies are the same after a target came back changed" \
 nsx site-a tc qdisc add dev wan0 root netem delay 30ms
 check "a full sync starts" nsx site-a hcxrepl disk sync vm1 full
 sleep 1
+chunks=$((SIZE_MB * 16))
 check "the target is deleted, changed and added again mid-sync" \
-	readd_target_changed 1 2 3 200 300 400
+	readd_target_changed 1 2 3 $((chunks / 2)) $((chunks * 3 / 4)) $((chunks - 1))
 check "the full sync ends" wait_idle site-a vm1 240
 nsx site-a tc qdisc del dev wan0 root
 check_eq "it ended without error" 0 "$(field site-a vm1 last_error)"
