@@ -165,6 +165,17 @@ static void hcx_dev_uninit(struct net_device *dev)
 	mutex_lock(&hcx->conf_lock);
 	hcx_device_set_identity(hcx, NULL);
 	mutex_unlock(&hcx->conf_lock);
+}
+
+/*
+ * The last reference is gone.  An asynchronous AEAD completion holds a
+ * session, hence the peer and the device, and still counts what it sealed
+ * or opened in dev->tstats: they are freed here, not in ndo_uninit, which
+ * runs before those references drop.  register_netdevice() calls this
+ * too when it fails after ndo_init.
+ */
+static void hcx_dev_free(struct net_device *dev)
+{
 	free_percpu(dev->tstats);
 }
 
@@ -245,6 +256,7 @@ static void hcx_setup(struct net_device *dev)
 	ether_setup(dev);
 	dev->netdev_ops = &hcx_netdev_ops;
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = hcx_dev_free;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	hcx_set_lltx(dev);
