@@ -823,7 +823,8 @@ static void hcx_stream_work(struct work_struct *work)
 		net_dbg_ratelimited("disk %s stream %u: %d, retrying in %u ms\n",
 				    st->disk->name, st->index, ret, backoff);
 		/* With jitter, so that streams and disks do not reconnect in step. */
-		wait_event_timeout(sync->wait, READ_ONCE(st->stop),
+		wait_event_timeout(sync->wait,
+				   READ_ONCE(st->stop) || hcx_sync_over(sync),
 				   msecs_to_jiffies(backoff / 2 +
 						    get_random_u32_below(backoff)));
 		backoff = min(backoff * 2, HCX_BACKOFF_MAX_MS);
@@ -946,7 +947,9 @@ static void hcx_sync_reap(struct hcx_disk *disk)
 		hcx_stream_free(st);
 		sync->streams[i] = NULL;
 	}
-	cancel_delayed_work_sync(&sync->tick);
+	/* The operation is over: a pending tick's event would be its last. */
+	if (cancel_delayed_work_sync(&sync->tick))
+		hcx_sync_tick(&sync->tick.work);
 }
 
 bool hcx_sync_running(struct hcx_disk *disk)
