@@ -15,13 +15,10 @@ mkdir -p "$logs"
 passed=0
 failed=0
 
-# step NAME COMMAND...: run COMMAND, log it, count its checks.
-step() {
-	local name=$1 log=$logs/$1.log start rc ok notok
-	shift
-	start=$SECONDS
-	"$@" >"$log" 2>&1
-	rc=$?
+# report NAME LOG STATUS SECONDS: count the TAP checks in LOG and print
+# NAME's line of the summary.
+report() {
+	local name=$1 log=$2 rc=$3 secs=$4 ok notok
 	ok=$(grep -cE '^ok [0-9]+' "$log")
 	notok=$(grep -cE '^not ok [0-9]+' "$log")
 	if [ $((ok + notok)) = 0 ]; then
@@ -32,13 +29,23 @@ step() {
 	passed=$((passed + ok))
 	failed=$((failed + notok))
 	if [ "$rc" = 0 ] && [ "$notok" = 0 ]; then
-		printf 'ok   %-28s %3d checks %4ds\n' "$name" "$ok" $((SECONDS - start))
+		printf 'ok   %-28s %3d checks %4ds\n' "$name" "$ok" "$secs"
 	else
 		printf 'FAIL %-28s %3d of %d checks failed, exit %d (%s)\n' \
 			"$name" "$notok" $((ok + notok)) "$rc" "${log#"$HCX_TOP"/}"
 		grep -E '^not ok|^# ' "$log" | head -n 20 | sed 's/^/     /'
 		tail -n 15 "$log" | sed 's/^/     | /'
 	fi
+}
+
+# step NAME COMMAND...: run COMMAND, log it, report it.
+step() {
+	local name=$1 log=$logs/$1.log start rc
+	shift
+	start=$SECONDS
+	"$@" >"$log" 2>&1
+	rc=$?
+	report "$name" "$log" "$rc" $((SECONDS - start))
 	return "$rc"
 }
 
@@ -73,48 +80,81 @@ if step debug-kernel selftests/vm/build-debug-kernel.sh; then
 	step build-debug build_module "$(cat "$kdebug/include/config/kernel.release")" "$kdebug"
 fi
 
-# vm KERNEL TIMEOUT SCRIPT [ARG...]: run SCRIPT in a VM booting KERNEL.  Two
-# such VMs run at a time (see below), each on one host thread: with more
-# threads than cores, a guest's spinning vCPU waits for one the host has
-# descheduled, and both VMs slow down threefold (measured).
-vm() {
-	selftests/vm/vm.sh --kernel "$1" --mem 2G --timeout "$2" --one-thread \
-		--out "$logs/vm-$1-$(basename "$3" .sh)" -- "${@:3}"
+# batch KERNEL TIMEOUT NAME='SCRIPT [ARG...]'...: one VM booting KERNEL
+# runs every SCRIPT (each.sh), so that its boot, half a minute under
+# emulation, is paid once; each is then reported as the step NAME-KERNEL,
+# from its part of the output.  A script the VM did not finish fails with
+# the VM's status (124 on timeout) and its last words.  Two such VMs run
+# at a time (see below), each on one host thread: with more threads than
+# cores, a guest's spinning vCPU waits for one the host has descheduled,
+# and both VMs slow down threefold (measured).
+batch() {
+	local kernel=$1 timeout=$2 log=$logs/vm-$1.log rc t name status secs
+	local cmds=()
+	shift 2
+	for t in "$@"; do
+		cmds+=("${t#*=}")
+	done
+	selftests/vm/vm.sh --kernel "$kernel" --mem 2G --timeout "$timeout" \
+		--one-thread --out "$logs/vm-$kernel" -- \
+		selftests/each.sh "${cmds[@]}" >"$log" 2>&1
+	rc=$?
+	for t in "$@"; do
+		name=$logs/${t%%=*}-$kernel.log
+		awk -v start="# each.sh: ${t#*=}" '
+			$0 == start { on = 1 }
+			/^vm.sh:/ { exit }
+			on { print }
+			on && index($0, start ": status ") == 1 { exit }' \
+			"$log" >"$name"
+		read -r status secs < <(sed -nE \
+			's/^# each.sh: .*: status ([0-9]+) after ([0-9]+) s$/\1 \2/p' "$name")
+		if [ -z "$status" ]; then
+			status=$rc secs=0
+			[ "$rc" != 0 ] || status=1
+			[ -s "$name" ] ||
+				echo "# not run: the VM ended first (status $rc)" >"$name"
+			grep '^vm.sh:' "$log" >>"$name"
+		fi
+		report "${t%%=*}-$kernel" "$name" "$status" "$secs"
+	done
+	# A report of the kernel's checkers at the end (kmemleak's scan).
+	if [ "$rc" != 0 ] && grep -q '^hcxrepl-vm: the kernel log has a checker report' "$log"; then
+		report "vm-$kernel-kernel-log" "$log" "$rc" 0
+	fi
 }
 step harness selftests/harness.sh
 # The WAN-optimization tests' realistic disks, built here in seconds (in a
 # VM, minutes).
 step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 &&
 	selftests/lib/realistic_image.sh $logs/realistic-24.img 24"
-# The debug kernel boots slowly: one boot for all its tests.  Its disks are
-# smaller, its sanitizers making I/O several times slower.  It runs beside
-# the 6.1 and 6.12 steps, one VM on each core; its report comes after
-# theirs.
+# The debug kernel's VM runs beside the 6.1 and 6.12 ones, one VM on each
+# core; its report comes after theirs.  Its disks are smaller, its
+# sanitizers making I/O several times slower.
 (
 	passed=0 failed=0
-	step debug vm debug 2400 selftests/each.sh selftests/basic.sh \
-		selftests/kunit.sh selftests/interconnect.sh "selftests/disk.sh 32" \
-		"selftests/wanopt.sh 24 $logs/realistic-24.img" \
-		"selftests/trust.sh 16"
+	batch debug 2700 basic=selftests/basic.sh kunit=selftests/kunit.sh \
+		interconnect=selftests/interconnect.sh \
+		"disk=selftests/disk.sh 32" \
+		"wanopt=selftests/wanopt.sh 24 $logs/realistic-24.img" \
+		"trust=selftests/trust.sh 16"
 	echo "$passed $failed" >"$logs/debug.counts"
 ) >"$logs/debug.report" 2>&1 &
 debug_lane=$!
-step basic-6.1 vm 6.1 300 selftests/basic.sh
-step basic-6.12 vm 6.12 300 selftests/basic.sh
-step interconnect-6.1 vm 6.1 600 selftests/interconnect.sh
-step interconnect-6.12 vm 6.12 600 selftests/interconnect.sh
-step underlay-6.1 vm 6.1 600 selftests/underlay.sh
-step underlay-6.12 vm 6.12 600 selftests/underlay.sh
-step disk-6.1 vm 6.1 600 selftests/disk.sh
-step disk-6.12 vm 6.12 600 selftests/disk.sh
-step trust-6.12 vm 6.12 600 selftests/trust.sh
-step wanopt-6.1 vm 6.1 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
-step wanopt-6.12 vm 6.12 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
-# make demo's migration, short: an unshaped WAN and the 48 MiB disk.
-step demo-6.1 vm 6.1 600 selftests/demo_guest.sh "$logs/realistic-48.img" --short
-# The demo applies plans on 6.1; their own tests run on 6.12.
-step plan-6.12 vm 6.12 300 selftests/plan.sh
-step dkms-6.1 vm 6.1 300 selftests/dkms.sh build/dkms
+# make demo's migration runs short (an unshaped WAN, the 48 MiB disk) and
+# applies plans on 6.1; the plans' own tests run on 6.12.  dkms.sh goes
+# last: it installs the module into the VM's module tree.
+batch 6.1 2700 basic=selftests/basic.sh \
+	interconnect=selftests/interconnect.sh underlay=selftests/underlay.sh \
+	disk=selftests/disk.sh \
+	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
+	"demo=selftests/demo_guest.sh $logs/realistic-48.img --short" \
+	"dkms=selftests/dkms.sh build/dkms"
+batch 6.12 2700 basic=selftests/basic.sh \
+	interconnect=selftests/interconnect.sh underlay=selftests/underlay.sh \
+	disk=selftests/disk.sh trust=selftests/trust.sh \
+	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
+	plan=selftests/plan.sh
 # Two VMs of one vCPU each, while the debug lane ends: three threads on two
 # cores for a few minutes, which costs the debug lane less than waiting.
 step two-sites selftests/two_sites.sh

@@ -32,10 +32,7 @@ modprobe -q virtio_net 2>/dev/null
 # Entropy the crypto needs early; virtio-rng feeds it too.
 echo "hcxrepl-vm $(date +%s%N)" >/dev/urandom
 
-# Reports of the kernel's checkers that fail a run whatever the command said.
-kernel_log_clean() {
-	! grep -E 'BUG:|WARNING:|Call Trace:|KASAN|UBSAN|possible recursive locking|possible circular locking|suspicious RCU usage|unreferenced object|leaked reference|ref_tracker|general protection fault|Oops' "$1"
-}
+. "$(dirname "$0")/../lib/klog.sh"
 
 cd "$(cat $out/cwd)" || cd /
 echo "hcxrepl-vm: running on $(uname -r)" >/dev/console
