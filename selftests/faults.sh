@@ -106,8 +106,9 @@ state_of() {
 try() {
 	local ns=$1 err
 	shift
-	err=$(nsx "$ns" "$@" 2>&1 >/dev/null) ||
-		echo "#   $ns: '$*' failed: $err"
+	err=$(nsx "$ns" "$@" 2>&1 >/dev/null) && return 0
+	echo "#   $ns: '$*' failed: $err"
+	return 1
 }
 
 # snooze TENTHS: sleep that many tenths of a second.
@@ -335,11 +336,13 @@ fault() {
 		try site-a hcxrepl disk replicate "$d" off
 		try site-a hcxrepl disk sync "$d" delta
 		snooze $((RANDOM % 5))
-		try site-a hcxrepl disk replicate "$d" on
-		unburst "$d"
 		# Refused while the sync runs: on again once it ended.
-		[ "$(state_of site-a "$d")" = idle ] ||
+		if try site-a hcxrepl disk replicate "$d" on; then
+			unburst "$d"
+		else
+			unburst "$d"
 			wait_idle site-a "$d" 120 >/dev/null
+		fi
 		;;
 	esac
 	ensure_on

@@ -17,28 +17,32 @@ field() {
 stat_of() {
 	nsx "$1" hcxrepl -j disk show "$2" | json "j[0]['stats']['$3']"
 }
-# wait_idle NS DISK SECONDS: the disk's operation ends within SECONDS.
-# It reads the text output: a Python start a poll costs a second or more on
-# the debug kernel.
+# wait_idle NS DISK SECONDS: the disk's operation ends within SECONDS (of
+# time, not polls: a poll may take seconds on a busy host).  It reads the
+# text output: a Python start a poll costs a second or more on the debug
+# kernel.
 wait_idle() {
-	local i
-	for ((i = 0; i < $3 * 5; i++)); do
-		[[ $(nsx "$1" hcxrepl disk show "$2") == *"state: idle"* ]] &&
-			return 0
+	local end=$((SECONDS + $3)) out
+	while :; do
+		out=$(nsx "$1" hcxrepl disk show "$2")
+		[[ $out == *"state: idle"* ]] && return 0
+		[ "$SECONDS" -lt "$end" ] || break
 		sleep 0.2
 	done
-	echo "# $2 at $1 still $(field "$1" "$2" state) after $3 s"
+	echo "# $2 at $1 not idle after $3 s:"
+	printf '%s\n' "$out" | sed 's/^/#   /'
 	return 1
 }
 # wait_caught_up NS DISK SECONDS: continuous replication has no lag.
 wait_caught_up() {
-	local i
-	for ((i = 0; i < $3 * 5; i++)); do
-		[ "$(field "$1" "$2" lag_bytes)" = 0 ] && return 0
+	local end=$((SECONDS + $3))
+	until [ "$(field "$1" "$2" lag_bytes)" = 0 ]; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "# $2 at $1 lags $(field "$1" "$2" lag_bytes) bytes after $3 s"
+			return 1
+		fi
 		sleep 0.2
 	done
-	echo "# $2 at $1 lags $(field "$1" "$2" lag_bytes) bytes after $3 s"
-	return 1
 }
 # wan_bytes: bytes site A has sent on the underlay.
 wan_bytes() {
