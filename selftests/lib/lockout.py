@@ -7,8 +7,8 @@
       bytes) sent to TCP port PORT and write its bytes to OUT; exit 1 when
       none came within SECONDS.
 
-  lockout.py attack HOST PORT INITIATION SECONDS REPLAY_FROM TRICKLE_FROM...
-      for SECONDS: 32 connections from REPLAY_FROM each send the captured
+  lockout.py attack HOST PORT INITIATION SECONDS STOP REPLAY_FROM TRICKLE_FROM...
+      for SECONDS, or until the file STOP exists: 32 connections from REPLAY_FROM each send the captured
       INITIATION and hold the connection (opened again half a second after
       the target closes one); 3 connections from each TRICKLE_FROM address
       send one byte every 9 s (opened again likewise).  Prints a JSON
@@ -26,6 +26,7 @@
 """
 
 import json
+import os
 import select
 import socket
 import struct
@@ -88,7 +89,7 @@ class Conn:
         self.got = 0
 
 
-def attack(host, port, init, seconds, replay_from, trickle_from):
+def attack(host, port, init, seconds, stop, replay_from, trickle_from):
     conns = [Conn("replay", replay_from) for _ in range(32)]
     for src in trickle_from:
         conns += [Conn("trickle", src) for _ in range(3)]
@@ -97,7 +98,7 @@ def attack(host, port, init, seconds, replay_from, trickle_from):
     end = time.monotonic() + seconds
     while True:
         now = time.monotonic()
-        if now >= end:
+        if now >= end or os.path.exists(stop):
             break
         for c in conns:
             if c.sock is None and now >= c.next_open:
@@ -211,7 +212,7 @@ def main(argv):
     if cmd == "attack":
         init = open(argv[4], "rb").read()
         return attack(argv[2], int(argv[3]), init, float(argv[5]), argv[6],
-                      argv[7:])
+                      argv[7], argv[8:])
     if cmd == "replay":
         init = open(argv[4], "rb").read()
         return replay(argv[2], int(argv[3]), init, int(argv[5]))
