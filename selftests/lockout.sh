@@ -56,7 +56,10 @@ dev_a=$(field site-a vm1 device)
 nsx site-b /usr/bin/python3 "$HCX_TOP/selftests/lib/lockout.py" capture \
 	wan0 $PORT_B "$work/init" 60 &
 capture=$!
-sleep 1
+for ((i = 0; i < 100; i++)); do
+	[ -e "$work/init.ready" ] && break
+	sleep 0.2
+done
 dd if=/dev/urandom of="$dev_a" bs=1M count="$SIZE_MB" oflag=direct status=none
 check "a full sync ends" nsx site-a hcxrepl disk sync vm1 full
 check "it ends idle" wait_idle site-a vm1 60

@@ -5,7 +5,7 @@
   lockout.py capture IFACE PORT OUT SECONDS
       sniff IFACE (AF_PACKET) for the first channel initiation (type 5, 148
       bytes) sent to TCP port PORT and write its bytes to OUT; exit 1 when
-      none came within SECONDS.
+      none came within SECONDS.  OUT.ready appears once it sniffs.
 
   lockout.py attack HOST PORT INITIATION SECONDS STOP REPLAY_FROM TRICKLE_FROM...
       for SECONDS, or until the file STOP exists: 32 connections from REPLAY_FROM each send the captured
@@ -42,6 +42,7 @@ def capture(iface, port, out, seconds):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
     s.bind((iface, 0))
     s.settimeout(0.5)
+    open(out + ".ready", "w").close()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
