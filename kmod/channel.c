@@ -9,17 +9,25 @@
  * interconnect's Noise handshake with the channel's own identifier, so a
  * message of one can never be used in the other.  The responder checks
  * mac1 before any public-key work, and refuses every static key but its
- * peer's.  It does not keep initiation timestamps: a replayed initiation
- * gets a response, but nothing more, since every record after it must be
- * sealed with keys that only the holder of the initiation's ephemeral key
- * can derive.  Every connection has fresh keys, so counters start at 0.
+ * peer's, and every initiation it accepted before: the peer keeps a window
+ * of the channel initiations accepted (replay.c), so a replayed one gets
+ * no response.  Every connection has fresh keys, so counters start at 0.
+ *
+ * Time: the handshake has one absolute deadline, HCX_CHANNEL_HANDSHAKE_TIMEOUT
+ * after the connection began (the connect, or the target's accept); each
+ * read and write waits only for what is left of it, so a peer that trickles
+ * its bytes gains nothing.  The initiator's deadline ends with its
+ * handshake; the responder's lasts until its user ends it
+ * (hcx_channel_end_deadline(), once the hello is answered).  Without a
+ * deadline, reads and writes wait as long as TCP keeps the connection.
  *
  * Locking: a channel belongs to the one thread that uses it;
  * hcx_channel_shutdown() is the only call from elsewhere, and only wakes
  * that thread.  That thread may have other threads seal records with
  * hcx_channel_seal(), each with a sealer of its own; it sends the records
  * itself, in the order it took their nonces.  The device's identity and
- * peer are copied out under RCU and the peer's handshake_lock.
+ * peer are copied out under RCU and the peer's handshake_lock; the window
+ * of initiations is the peer's, under its handshake_lock.
  */
 
 #include <crypto/aead.h>
@@ -36,7 +44,7 @@
 #include "device.h"
 #include "noise.h"
 
-/* A handshake message must arrive within this. */
+/* The handshake (and the responder's hello) must be over within this. */
 #define HCX_CHANNEL_HANDSHAKE_TIMEOUT	(10 * HZ)
 /* Unacknowledged data, or a silent peer, ends the connection after this. */
 #define HCX_CHANNEL_USER_TIMEOUT_MS	(30 * 1000)
@@ -114,6 +122,30 @@ static int hcx_channel_keys(struct net_device *dev,
 	return 0;
 }
 
+static void hcx_channel_timeo(struct socket *sock, long timeout)
+{
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	sk->sk_sndtimeo = timeout;
+	sk->sk_rcvtimeo = timeout;
+	release_sock(sk);
+}
+
+/*
+ * Before each read or write under a deadline: wait only for what is left
+ * of it, or -ETIMEDOUT when nothing is.
+ */
+static int hcx_channel_time_left(struct hcx_channel *ch)
+{
+	long left = (long)(ch->deadline - jiffies);
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	hcx_channel_timeo(ch->sock, left);
+	return 0;
+}
+
 static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 			  size_t len)
 {
@@ -123,6 +155,11 @@ static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 	while (len) {
 		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 
+		if (ch->has_deadline) {
+			ret = hcx_channel_time_left(ch);
+			if (ret)
+				return ret;
+		}
 		iov.iov_base = buf;
 		iov.iov_len = len;
 		if (send)
@@ -130,6 +167,9 @@ static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 		else
 			ret = kernel_recvmsg(ch->sock, &msg, &iov, 1, len,
 					     MSG_WAITALL);
+		/* The wait ended: the deadline decides. */
+		if (ret == -EAGAIN && ch->has_deadline)
+			continue;
 		if (ret < 0)
 			return ret;
 		if (!ret)
@@ -142,7 +182,7 @@ static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 	return 0;
 }
 
-static void hcx_channel_tune(struct socket *sock, long timeout)
+static void hcx_channel_tune(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
@@ -152,10 +192,6 @@ static void hcx_channel_tune(struct socket *sock, long timeout)
 	tcp_sock_set_keepintvl(sk, HCX_CHANNEL_KEEPINTVL);
 	tcp_sock_set_keepcnt(sk, HCX_CHANNEL_KEEPCNT);
 	tcp_sock_set_user_timeout(sk, HCX_CHANNEL_USER_TIMEOUT_MS);
-	lock_sock(sk);
-	sk->sk_sndtimeo = timeout;
-	sk->sk_rcvtimeo = timeout;
-	release_sock(sk);
 }
 
 static int hcx_channel_set_keys(struct hcx_channel *ch,
@@ -200,8 +236,12 @@ void hcx_channel_init(struct hcx_channel *ch)
 	mutex_init(&ch->lock);
 }
 
-/* Make SOCK the channel's socket, unless the channel was shut down. */
-static int hcx_channel_attach(struct hcx_channel *ch, struct socket *sock)
+/*
+ * Make SOCK the channel's socket, unless the channel was shut down; its
+ * handshake must be over by DEADLINE (in jiffies).
+ */
+static int hcx_channel_attach(struct hcx_channel *ch, struct socket *sock,
+			      unsigned long deadline)
 {
 	int ret = 0;
 
@@ -215,8 +255,23 @@ static int hcx_channel_attach(struct hcx_channel *ch, struct socket *sock)
 		sock_release(sock);
 		return ret;
 	}
-	hcx_channel_tune(sock, HCX_CHANNEL_HANDSHAKE_TIMEOUT);
-	return 0;
+	hcx_channel_tune(sock);
+	ch->deadline = deadline;
+	ch->has_deadline = true;
+	return hcx_channel_time_left(ch);
+}
+
+/**
+ * hcx_channel_end_deadline - the handshake's deadline no longer applies
+ * @ch: the channel, connected
+ *
+ * Reads and writes wait as long as TCP keeps the connection (its
+ * keepalives and user timeout end a dead one).
+ */
+void hcx_channel_end_deadline(struct hcx_channel *ch)
+{
+	ch->has_deadline = false;
+	hcx_channel_timeo(ch->sock, MAX_SCHEDULE_TIMEOUT);
 }
 
 static struct hcx_channel_handshake *hcx_channel_handshake_new(void)
@@ -238,8 +293,8 @@ static int hcx_channel_finish(struct hcx_channel *ch,
 	/* Room for the control records; data records need a reserve. */
 	ret = hcx_channel_set_keys(ch, hs) ?:
 	      hcx_channel_reserve(ch, sizeof(struct hcx_rec_hello));
-	if (!ret)
-		hcx_channel_tune(ch->sock, MAX_SCHEDULE_TIMEOUT);
+	if (!ret && initiator)
+		hcx_channel_end_deadline(ch);
 	return ret;
 }
 
@@ -296,7 +351,7 @@ static int hcx_channel_initiate(struct hcx_channel *ch,
  * @dev: the interconnect device
  *
  * Connects over TCP to the peer's endpoint and runs the handshake as the
- * initiator.  Sleeps for up to about twice HCX_CHANNEL_HANDSHAKE_TIMEOUT.
+ * initiator.  Sleeps for up to HCX_CHANNEL_HANDSHAKE_TIMEOUT.
  *
  * Return: 0, or a negative errno; the channel is closed on failure.
  */
@@ -324,7 +379,8 @@ int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev)
 			       IPPROTO_TCP, &sock);
 	if (ret)
 		goto out;
-	ret = hcx_channel_attach(ch, sock);
+	ret = hcx_channel_attach(ch, sock,
+				 jiffies + HCX_CHANNEL_HANDSHAKE_TIMEOUT);
 	if (ret)
 		goto out;
 	ret = kernel_connect(ch->sock, &ep.addr, len, 0) ?:
@@ -336,9 +392,35 @@ out:
 	return ret;
 }
 
-static int hcx_channel_respond(struct hcx_channel *ch,
+/*
+ * The initiation that HS consumed, from the peer whose key HS holds, was
+ * not accepted before (replay.c): 0, -ESTALE for a replay, -EPERM when
+ * that peer is gone.
+ */
+static int hcx_channel_fresh(struct net_device *dev,
+			     struct hcx_channel_handshake *hs)
+{
+	struct hcx_peer *peer = hcx_peer_get_rcu(netdev_priv(dev));
+	int ret = -EPERM;
+
+	if (!peer)
+		return ret;
+	mutex_lock(&peer->handshake_lock);
+	if (!peer->dead &&
+	    !memcmp(peer->public_key, hs->peer_public, HCXREPL_KEY_LEN))
+		ret = hcx_initiations_accept(&peer->channel_initiations,
+					     hs->hs.timestamp,
+					     hs->hs.remote_ephemeral) ?
+		      0 : -ESTALE;
+	mutex_unlock(&peer->handshake_lock);
+	hcx_peer_put(peer);
+	return ret;
+}
+
+static int hcx_channel_respond(struct hcx_channel *ch, struct net_device *dev,
 			       struct hcx_channel_handshake *hs)
 {
+	struct hcx_device *hcx = netdev_priv(dev);
 	struct hcx_msg_initiation *init = &hs->initiation;
 	int ret;
 
@@ -358,6 +440,14 @@ static int hcx_channel_respond(struct hcx_channel *ch,
 		memzero_explicit(&hs->hs, sizeof(hs->hs));
 		return -EPERM;
 	}
+	ret = hcx_channel_fresh(dev, hs);
+	if (ret) {
+		if (ret == -ESTALE)
+			hcx_drop_count(&hcx->drops,
+				       HCX_DROP_RX_CHANNEL_REPLAY);
+		memzero_explicit(&hs->hs, sizeof(hs->hs));
+		return ret;
+	}
 	curve25519_generate_secret(hs->ephemeral);
 	ret = hcx_noise_create_response(&hs->hs, &hs->response, hs->ephemeral,
 					hs->psk, get_random_u32());
@@ -376,22 +466,30 @@ static int hcx_channel_respond(struct hcx_channel *ch,
  * @ch: the channel, closed
  * @dev: the interconnect device that accepted it
  * @sock: the socket, which the channel owns from now on (or releases)
+ * @accepted: when it was accepted (jiffies): the deadline runs from then
  *
- * Return: 0, or a negative errno; the channel is closed on failure.
+ * The deadline still applies on success, to what the user reads and
+ * writes next, until hcx_channel_end_deadline().
+ *
+ * Return: 0, -ETIMEDOUT when the deadline passed, -ESTALE for a replayed
+ * initiation, or another negative errno; the channel is closed on failure.
  */
 int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
-		       struct socket *sock)
+		       struct socket *sock, unsigned long accepted)
 {
 	struct hcx_channel_handshake *hs;
 	int ret;
 
-	ret = hcx_channel_attach(ch, sock);
-	if (ret)
+	ret = hcx_channel_attach(ch, sock,
+				 accepted + HCX_CHANNEL_HANDSHAKE_TIMEOUT);
+	if (ret) {
+		hcx_channel_close(ch);
 		return ret;
+	}
 	hs = hcx_channel_handshake_new();
 	ret = hs ? hcx_channel_keys(dev, hs, NULL) : -ENOMEM;
 	if (!ret)
-		ret = hcx_channel_respond(ch, hs);
+		ret = hcx_channel_respond(ch, dev, hs);
 	kfree_sensitive(hs);
 	if (ret)
 		hcx_channel_close(ch);
@@ -648,4 +746,5 @@ void hcx_channel_close(struct hcx_channel *ch)
 	ch->rx_max = 0;
 	ch->tx_counter = 0;
 	ch->rx_counter = 0;
+	ch->has_deadline = false;
 }

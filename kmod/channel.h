@@ -54,6 +54,9 @@ struct hcx_sealer {
  * @rx_max: the largest plaintext @rx_buf takes
  * @wire_bytes: where to count the bytes sent and received, or NULL; set
  *	by the user, kept across connections
+ * @deadline: when @has_deadline, reads and writes fail with -ETIMEDOUT
+ *	from this time on (jiffies): the handshake's deadline
+ * @has_deadline: @deadline applies
  *
  * A channel is used by one thread at a time, which may connect and close
  * it again and again; another thread may only hcx_channel_shutdown() it,
@@ -71,12 +74,15 @@ struct hcx_channel {
 	u8 *rx_buf;
 	size_t rx_max;
 	atomic64_t *wire_bytes;
+	unsigned long deadline;
+	bool has_deadline;
 };
 
 void hcx_channel_init(struct hcx_channel *ch);
 int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev);
 int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
-		       struct socket *sock);
+		       struct socket *sock, unsigned long accepted);
+void hcx_channel_end_deadline(struct hcx_channel *ch);
 int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain);
 int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len);
 int hcx_sealer_init(struct hcx_sealer *s, struct hcx_channel *ch,

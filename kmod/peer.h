@@ -20,6 +20,7 @@
 #include <uapi/linux/hcxrepl.h>
 
 #include "messages.h"
+#include "replay.h"
 #include "session.h"
 
 /* Frames or messages a peer's transmit or receive queue holds at most. */
@@ -59,6 +60,8 @@ enum hcx_peer_flag {
  * @first_attempt_ns: when the current series of attempts began
  * @greatest_timestamp: the newest initiation timestamp accepted
  * @last_initiation_ns: when the last initiation was accepted
+ * @channel_initiations: the replication channel's initiations accepted
+ *	recently (replay.c)
  * @cookie: the cookie the peer last sent, for mac2
  * @cookie_birth_ns: when @cookie arrived, 0 for none
  * @last_mac1: mac1 of the last handshake message sent, a cookie's AD
@@ -109,6 +112,7 @@ struct hcx_peer {
 	u64 first_attempt_ns;
 	u8 greatest_timestamp[HCX_TIMESTAMP_LEN];
 	u64 last_initiation_ns;
+	struct hcx_initiations channel_initiations;
 	u8 cookie[HCX_MAC_LEN];
 	u64 cookie_birth_ns;
 	u8 last_mac1[HCX_MAC_LEN];

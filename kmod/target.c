@@ -22,14 +22,26 @@
  * a newer connection wrote and had acknowledged.  Role changes fence too
  * (hcx_disk_become()).
  *
- * At most HCX_TARGET_HANDSHAKES connections of a device may be in their
- * handshake at once, each for at most the channel's handshake timeout: a
- * stranger costs a socket for a few seconds, and no public-key work unless
- * its initiation carries a valid mac1.
+ * Admission: a connection must complete its handshake and hello within
+ * one deadline, HCX_CHANNEL_HANDSHAKE_TIMEOUT from its accept, however it
+ * trickles its bytes; its initiation must carry a valid mac1 before any
+ * public-key work, and must not be one accepted before (channel.c).  Until
+ * its initiation is accepted it holds one of the device's
+ * HCX_TARGET_HANDSHAKES handshake slots, and an address holds at most
+ * HCX_TARGET_PER_SOURCE of them.  A new connection is never refused for
+ * want of a slot: one from an address at its limit ends that address's
+ * oldest handshake, and when every slot is held it ends the oldest
+ * handshake.  A real source's handshake takes milliseconds, and the
+ * oldest handshakes are the flood's, so a flood cannot keep a source out
+ * unless it opens HCX_TARGET_HANDSHAKES connections within one of the
+ * source's handshakes.  Replays, handshakes past their deadline and
+ * evictions are counted (rx-channel-replay, rx-channel-timeout,
+ * rx-channel-evicted).
  *
  * Locking: hcx_target_lock guards the list of connections and each one's
- * device, disk and epoch; no other lock is taken under it, and it is not
- * taken under a disk's lock.  A disk's lock, then its fence, guard its
+ * device, disk, epoch, and handshake state; under it only a channel's own
+ * lock is taken (hcx_channel_shutdown()), and it is not taken under a
+ * disk's lock.  A disk's lock, then its fence, guard its
  * generation, epoch and role.  A connection
  * holds a reference on its device only during the handshake and hello,
  * and one on its disk after the hello.  Closing a listener ends the
@@ -60,6 +72,8 @@
 #include "target.h"
 
 #define HCX_TARGET_HANDSHAKES	16
+/* Handshake slots one source address may hold: half of them. */
+#define HCX_TARGET_PER_SOURCE	8
 #define HCX_TARGET_BACKLOG	16
 
 /**
@@ -84,6 +98,10 @@ struct hcx_listener {
  * @dev_tracker: tracks that reference
  * @disk: the disk it writes, after the hello; NULL before
  * @epoch: the source's round of connections it belongs to, from the hello
+ * @accepted: when it was accepted (jiffies); its deadline runs from then
+ * @from: the address it came from, port zero
+ * @authenticated: its initiation was accepted: it holds no handshake slot
+ * @evicted: a newer connection took its handshake slot; it is ending
  * @claimed: a stopper took it off the list and will free it
  * @sock: the accepted socket, until the channel owns it
  * @ch: the channel
@@ -103,6 +121,10 @@ struct hcx_target_conn {
 	netdevice_tracker dev_tracker;
 	struct hcx_disk *disk;
 	u64 epoch;
+	unsigned long accepted;
+	union hcx_endpoint from;
+	bool authenticated;
+	bool evicted;
 	bool claimed;
 	struct socket *sock;
 	struct hcx_channel ch;
@@ -556,12 +578,19 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 		return ret;
 	if (err)
 		return err;
+	/* Admitted: from now on TCP's own timeouts apply. */
+	hcx_channel_end_deadline(&conn->ch);
 	conn->ch.wire_bytes = &conn->disk->sync.wire_bytes;
 	conn->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
 	conn->blocks = kvmalloc(hcx_blocks_size(chunk_bytes), GFP_KERNEL);
 	if (!conn->bytes || !conn->blocks)
 		return -ENOMEM;
 	return hcx_channel_reserve(&conn->ch, hcx_data_max(chunk_bytes));
+}
+
+static struct hcx_device *hcx_target_device(struct hcx_target_conn *conn)
+{
+	return netdev_priv(conn->dev);
 }
 
 static void hcx_target_conn_work(struct work_struct *work)
@@ -572,9 +601,17 @@ static void hcx_target_conn_work(struct work_struct *work)
 	int ret;
 
 	conn->sock = NULL;
-	ret = hcx_channel_accept(&conn->ch, conn->dev, sock) ?:
-	      hcx_target_hello(conn);
+	ret = hcx_channel_accept(&conn->ch, conn->dev, sock, conn->accepted);
+	if (!ret) {
+		mutex_lock(&hcx_target_lock);
+		conn->authenticated = true;
+		mutex_unlock(&hcx_target_lock);
+		ret = hcx_target_hello(conn);
+	}
 	mutex_lock(&hcx_target_lock);
+	if (ret == -ETIMEDOUT && !conn->evicted)
+		hcx_drop_count(&hcx_target_device(conn)->drops,
+			       HCX_DROP_RX_CHANNEL_TIMEOUT);
 	netdev_put(conn->dev, &conn->dev_tracker);
 	conn->dev = NULL;
 	mutex_unlock(&hcx_target_lock);
@@ -595,34 +632,91 @@ static void hcx_target_conn_work(struct work_struct *work)
 	hcx_target_conn_free(conn);
 }
 
-static unsigned int hcx_target_handshakes(struct net_device *dev)
+/* Two endpoints of the same address, whatever their ports. */
+static bool hcx_target_same_source(const union hcx_endpoint *a,
+				   const union hcx_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr);
+}
+
+/* CONN holds one of DEV's handshake slots. */
+static bool hcx_target_in_handshake(const struct hcx_target_conn *conn,
+				    const struct net_device *dev)
+{
+	return conn->dev == dev && !conn->authenticated && !conn->evicted;
+}
+
+/* The handshake slots of DEV that the address of FROM holds. */
+static unsigned int hcx_target_slots_of(const struct net_device *dev,
+					const union hcx_endpoint *from)
 {
 	struct hcx_target_conn *conn;
 	unsigned int n = 0;
 
 	lockdep_assert_held(&hcx_target_lock);
 	list_for_each_entry(conn, &hcx_target_conns, list)
-		n += conn->dev == dev;
+		n += hcx_target_in_handshake(conn, dev) &&
+		     hcx_target_same_source(&conn->from, from);
 	return n;
+}
+
+/*
+ * The handshake a new connection of DEV from FROM ends to take its slot,
+ * or NULL when it takes a free one: the oldest of FROM's address when that
+ * address is at its limit, else, when every slot is held, the oldest.
+ * The list runs from the newest.
+ */
+static struct hcx_target_conn *hcx_target_victim(const struct net_device *dev,
+						 const union hcx_endpoint *from)
+{
+	bool at_limit = hcx_target_slots_of(dev, from) >= HCX_TARGET_PER_SOURCE;
+	struct hcx_target_conn *conn, *victim = NULL;
+	unsigned int n = 0;
+
+	list_for_each_entry(conn, &hcx_target_conns, list) {
+		if (!hcx_target_in_handshake(conn, dev) ||
+		    (at_limit && !hcx_target_same_source(&conn->from, from)))
+			continue;
+		victim = conn;
+		n++;
+	}
+	return at_limit || n >= HCX_TARGET_HANDSHAKES ? victim : NULL;
 }
 
 static void hcx_target_accepted(struct net_device *dev, struct socket *sock)
 {
-	struct hcx_target_conn *conn;
+	struct hcx_device *hcx = netdev_priv(dev);
+	struct hcx_target_conn *conn, *victim;
+	unsigned long accepted = jiffies;
 	u8 *acks;
 
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	acks = kzalloc(HCX_ACKS_BYTES, GFP_KERNEL);
 	if (!conn || !acks)
 		goto drop;
+	if (kernel_getpeername(sock, &conn->from.addr) < 0)
+		goto drop;
+	/* The address alone tells sources apart. */
+	if (conn->from.addr.sa_family == AF_INET6)
+		conn->from.addr6.sin6_port = 0;
+	else
+		conn->from.addr4.sin_port = 0;
 	INIT_WORK(&conn->work, hcx_target_conn_work);
 	hcx_channel_init(&conn->ch);
 	conn->acks = (struct hcx_rec_acks *)(acks + HCX_REC_HEADROOM);
 	conn->sock = sock;
+	conn->accepted = accepted;
 	mutex_lock(&hcx_target_lock);
-	if (hcx_target_handshakes(dev) >= HCX_TARGET_HANDSHAKES) {
-		mutex_unlock(&hcx_target_lock);
-		goto drop;
+	victim = hcx_target_victim(dev, &conn->from);
+	if (victim) {
+		/* Its work ends it, and frees it, as any failed handshake. */
+		victim->evicted = true;
+		hcx_channel_shutdown(&victim->ch);
+		hcx_drop_count(&hcx->drops, HCX_DROP_RX_CHANNEL_EVICTED);
 	}
 	conn->dev = dev;
 	netdev_hold(dev, &conn->dev_tracker, GFP_KERNEL);

@@ -150,7 +150,7 @@ debug_lane=$!
 # dkms.sh goes last: it installs the module into the VM's module tree.
 batch 6.1 2700 basic=selftests/basic.sh \
 	interconnect=selftests/interconnect.sh underlay=selftests/underlay.sh \
-	disk=selftests/disk.sh \
+	disk=selftests/disk.sh lockout=selftests/lockout.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
 	"demo=selftests/demo_guest.sh $logs/realistic-48.img --short" \
 	"faults=selftests/faults.sh --rounds 8 6580 $RANDOM" \
@@ -158,6 +158,7 @@ batch 6.1 2700 basic=selftests/basic.sh \
 batch 6.12 2700 basic=selftests/basic.sh \
 	interconnect=selftests/interconnect.sh underlay=selftests/underlay.sh \
 	disk=selftests/disk.sh trust=selftests/trust.sh \
+	lockout=selftests/lockout.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
 	plan=selftests/plan.sh "faults=selftests/faults.sh --rounds 8 $RANDOM"
 # Two VMs of one vCPU each, while the debug lane ends: three threads on two

@@ -40,6 +40,9 @@ static const struct {
 	{ HCXREPL_A_DEVICE_STATS_TX_UNREACHABLE, "tx-unreachable" },
 	{ HCXREPL_A_DEVICE_STATS_RX_QUEUE_FULL, "rx-queue-full" },
 	{ HCXREPL_A_DEVICE_STATS_TX_QUEUE_FULL, "tx-queue-full" },
+	{ HCXREPL_A_DEVICE_STATS_RX_CHANNEL_REPLAY, "rx-channel-replay" },
+	{ HCXREPL_A_DEVICE_STATS_RX_CHANNEL_TIMEOUT, "rx-channel-timeout" },
+	{ HCXREPL_A_DEVICE_STATS_RX_CHANNEL_EVICTED, "rx-channel-evicted" },
 };
 
 static const char *const session_names[] = {
