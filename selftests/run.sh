@@ -95,7 +95,7 @@ step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 
 	step debug vm debug 2400 selftests/each.sh selftests/basic.sh \
 		selftests/kunit.sh selftests/interconnect.sh "selftests/disk.sh 32" \
 		"selftests/wanopt.sh 24 $logs/realistic-24.img" \
-		"selftests/trust.sh 16"
+		"selftests/trust.sh 16" selftests/hostile.sh
 	echo "$passed $failed" >"$logs/debug.counts"
 ) >"$logs/debug.report" 2>&1 &
 debug_lane=$!
@@ -108,6 +108,8 @@ step underlay-6.12 vm 6.12 600 selftests/underlay.sh
 step disk-6.1 vm 6.1 600 selftests/disk.sh
 step disk-6.12 vm 6.12 600 selftests/disk.sh
 step trust-6.12 vm 6.12 600 selftests/trust.sh
+step hostile-6.1 vm 6.1 300 selftests/hostile.sh
+step hostile-6.12 vm 6.12 300 selftests/hostile.sh
 step wanopt-6.1 vm 6.1 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
 step wanopt-6.12 vm 6.12 600 selftests/wanopt.sh 48 "$logs/realistic-48.img"
 # make demo's migration, short: an unshaped WAN and the 48 MiB disk.
