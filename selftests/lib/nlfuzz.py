@@ -14,12 +14,16 @@ width; nests of garbage or without NLA_F_NESTED), attributes of the set the
 operation does not take, unknown and duplicated attributes, and real
 objects found by dumping (the namespace's devices by index and name, the
 disks, their tracking devices, the backing paths given with --backing), and
-send it, sometimes several in one datagram.
+send it, sometimes several in one datagram.  Half the requests are well
+formed (values the policy takes, real objects first), so that handlers get
+past their checks and act.
 
 Every request must be answered (an NLMSG_ERROR, or a dump's NLMSG_DONE)
 within T seconds; a request the policy must refuse (the model below) must
-be refused with EINVAL or ERANGE; every refusal must say why (an extack
-message, or the missing attribute); every answer must be well formed and
+be refused with EINVAL or ERANGE (Value.bad records why), an unknown
+command with EOPNOTSUPP; every refusal the family makes must say why (an
+extack message, or the missing attribute), with an errno its handlers
+document (ALLOWED_ERRNOS); every answer must be well formed and
 carry attributes of the sizes the spec gives them.  Prints the counts and
 exits 1 on any failure, each one described on a line starting "FAIL".
 """
@@ -95,9 +99,6 @@ class Spec:
 
     def number(self, v):
         return self.consts.get(v, v) if isinstance(v, str) else v
-
-    def max_attr(self, set_name, names):
-        return max(self.sets[set_name][n]["value"] for n in names)
 
 
 class Value:
