@@ -236,10 +236,22 @@ for s in a b; do
 done
 echo "# writes: $(cat "$work/writes" 2>/dev/null || echo 0)"
 
+# bounded CMD...: CMD within the command timeout; when it is not done by
+# then, the blocked tasks go to the kernel log (sysrq w) for the report.
+bounded() {
+	timeout -k 5 "$CMD_TIMEOUT" "$@" && return 0
+	local rc=$?
+	[ $rc = 124 ] || [ $rc = 137 ] || return $rc
+	echo "# $* still running after $CMD_TIMEOUT s; blocked tasks in dmesg"
+	echo w >/proc/sysrq-trigger
+	return $rc
+}
+
 # The module answers.
+echo "# cleanup starts at $SECONDS s"
 for s in a b; do
-	check "the module answers at site $s" nsx "site-$s" hcxrepl disk show
-	check "hcxrepl show answers at site $s" nsx "site-$s" hcxrepl show
+	check "the module answers at site $s" bounded nsx "site-$s" hcxrepl disk show
+	check "hcxrepl show answers at site $s" bounded nsx "site-$s" hcxrepl show
 done
 
 # disks_of NS: the names of its disks.
@@ -254,7 +266,7 @@ delete_all_disks() {
 		left=0
 		for s in site-a site-b; do
 			for d in $(disks_of $s); do
-				nsx $s hcxrepl disk del "$d" || left=1
+				bounded nsx $s hcxrepl disk del "$d" || left=1
 			done
 		done
 		[ $left = 0 ] && break
@@ -267,7 +279,7 @@ delete_all_devices() {
 	local s
 	for s in site-a site-b; do
 		if nsx $s ip link show hcx0 >/dev/null 2>&1; then
-			nsx $s ip link del hcx0 || return 1
+			bounded nsx $s ip link del hcx0 || return 1
 		fi
 	done
 	! ip -all netns exec ip -d link show type hcxrepl 2>/dev/null | grep -q '^[0-9]' &&
@@ -280,7 +292,7 @@ for s in a b; do
 	done
 done
 ip -all netns delete
-check "the module unloads" rmmod hcxrepl
+check "the module unloads" bounded rmmod hcxrepl
 
 # kernel_log_clean FILE: no report of the kernel's checkers.
 kernel_log_clean() {
