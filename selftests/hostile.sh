@@ -230,7 +230,7 @@ for s in a b; do
 	read -r total ok failed hung crashed <"$work/storm-$s"
 	echo "# storm-$s: $total commands, $ok ok, $failed refused, $hung hung, $crashed crashed"
 	grep -E '^(HUNG|CRASHED|SLOW)' "$work/storm-$s.log" | sed 's/^/# /'
-	check "site $s ran commands" test "$total" -gt 10
+	check "site $s ran commands" test "$total" -gt 0
 	check_eq "no command hung at site $s" 0 "$hung"
 	check_eq "no command crashed at site $s" 0 "$crashed"
 done
@@ -250,8 +250,8 @@ bounded() {
 # The module answers.
 echo "# cleanup starts at $SECONDS s"
 for s in a b; do
-	check "the module answers at site $s" bounded nsx "site-$s" hcxrepl disk show
-	check "hcxrepl show answers at site $s" bounded nsx "site-$s" hcxrepl show
+	check "the module answers at site $s" bounded ip netns exec "site-$s" hcxrepl disk show
+	check "hcxrepl show answers at site $s" bounded ip netns exec "site-$s" hcxrepl show
 done
 
 # disks_of NS: the names of its disks.
@@ -266,7 +266,7 @@ delete_all_disks() {
 		left=0
 		for s in site-a site-b; do
 			for d in $(disks_of $s); do
-				bounded nsx $s hcxrepl disk del "$d" || left=1
+				bounded ip netns exec $s hcxrepl disk del "$d" || left=1
 			done
 		done
 		[ $left = 0 ] && break
@@ -279,7 +279,7 @@ delete_all_devices() {
 	local s
 	for s in site-a site-b; do
 		if nsx $s ip link show hcx0 >/dev/null 2>&1; then
-			bounded nsx $s ip link del hcx0 || return 1
+			bounded ip netns exec $s ip link del hcx0 || return 1
 		fi
 	done
 	! ip -all netns exec ip -d link show type hcxrepl 2>/dev/null | grep -q '^[0-9]' &&
