@@ -135,11 +135,11 @@ step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 
 # YNL call; its kernel paths get hostile.sh's fuzzer instead.
 (
 	passed=0 failed=0
-	batch debug 2700 kunit=selftests/kunit.sh \
+	batch debug 3600 kunit=selftests/kunit.sh \
 		interconnect=selftests/interconnect.sh \
 		"disk=selftests/disk.sh 32" \
 		"wanopt=selftests/wanopt.sh 24 $logs/realistic-24.img" \
-		"trust=selftests/trust.sh 16"
+		"trust=selftests/trust.sh 16" "hostile=selftests/hostile.sh $RANDOM 40"
 	echo "$passed $failed" >"$logs/debug.counts"
 ) >"$logs/debug.report" 2>&1 &
 debug_lane=$!
@@ -154,13 +154,15 @@ batch 6.1 2700 basic=selftests/basic.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
 	"demo=selftests/demo_guest.sh $logs/realistic-48.img --short" \
 	"faults=selftests/faults.sh --rounds 8 6580 $RANDOM" \
+	hostile=selftests/hostile.sh \
 	"dkms=selftests/dkms.sh build/dkms"
 batch 6.12 2700 basic=selftests/basic.sh \
 	interconnect=selftests/interconnect.sh underlay=selftests/underlay.sh \
 	disk=selftests/disk.sh trust=selftests/trust.sh \
 	lockout=selftests/lockout.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
-	plan=selftests/plan.sh "faults=selftests/faults.sh --rounds 8 $RANDOM"
+	plan=selftests/plan.sh "faults=selftests/faults.sh --rounds 8 $RANDOM" \
+	hostile=selftests/hostile.sh
 # Two VMs of one vCPU each, while the debug lane ends: three threads on two
 # cores for a few minutes, which costs the debug lane less than waiting.
 step two-sites selftests/two_sites.sh

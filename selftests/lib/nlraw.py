@@ -234,4 +234,5 @@ def main(argv):
         parts.add(part)
 
 
-main(sys.argv[1:])
+if __name__ == "__main__":
+    main(sys.argv[1:])
