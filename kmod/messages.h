@@ -10,6 +10,7 @@
 
 #include <asm/byteorder.h>
 #include <linux/bits.h>
+#include <linux/err.h>
 #include <linux/overflow.h>
 #include <linux/types.h>
 #include <uapi/linux/hcxrepl.h>
@@ -304,12 +305,14 @@ static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
 }
 
 /*
- * A status from the peer: 0, or a positive errno that the sender's side
- * returns negated.
+ * A status from the peer, 0 or a positive errno, as this side returns it:
+ * negated, or -EPROTO for a number no errno has.
  */
 static inline int hcx_rec_status(__le32 status)
 {
-	return -(int)le32_to_cpu(status);
+	u32 err = le32_to_cpu(status);
+
+	return err <= MAX_ERRNO ? -(int)err : -EPROTO;
 }
 
 static_assert(sizeof(struct hcx_msg_initiation) == 148);
