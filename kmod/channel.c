@@ -33,6 +33,7 @@
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
+#include <kunit/visibility.h>
 #include <linux/net.h>
 #include <linux/scatterlist.h>
 #include <linux/tcp.h>
@@ -235,6 +236,7 @@ void hcx_channel_init(struct hcx_channel *ch)
 	memset(ch, 0, sizeof(*ch));
 	mutex_init(&ch->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_init);
 
 /*
  * Make SOCK the channel's socket, unless the channel was shut down; its
@@ -534,6 +536,7 @@ int hcx_channel_reserve(struct hcx_channel *ch, size_t max_plain)
 	ch->crypt.nsg = nsg;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_reserve);
 
 /**
  * hcx_sealer_init - a sealer for another thread
@@ -620,6 +623,7 @@ u64 hcx_channel_take_nonce(struct hcx_channel *ch)
 {
 	return ch->tx_counter++;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_take_nonce);
 
 /**
  * hcx_channel_seal - seal a record, to be sent in its nonce's place
@@ -642,6 +646,7 @@ int hcx_channel_seal(struct hcx_channel *ch, struct hcx_sealer *s, u64 nonce,
 	put_unaligned_le32(len + HCX_TAG_LEN, ad);
 	return hcx_sealer_crypt(s, ch->tx_aead, true, nonce, ad, plain, len);
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_seal);
 
 /**
  * hcx_channel_write - send a sealed record
@@ -673,6 +678,47 @@ int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len)
 }
 
 /**
+ * hcx_channel_sealed_len - the length field of a record received
+ * @ch: the channel, the field at the start of its receive buffer
+ *
+ * Return: the bytes of ciphertext and tag that follow, or -EBADMSG when
+ * they cannot hold a record's header or the buffer cannot hold them.
+ */
+ssize_t hcx_channel_sealed_len(struct hcx_channel *ch)
+{
+	size_t sealed = get_unaligned_le32(ch->rx_buf);
+
+	if (sealed < HCX_TAG_LEN + sizeof(struct hcx_msg_header) ||
+	    sealed - HCX_TAG_LEN > ch->rx_max)
+		return -EBADMSG;
+	return sealed;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_sealed_len);
+
+/**
+ * hcx_channel_open - open the next record, received in the channel's buffer
+ * @ch: the channel
+ * @sealed: its length field, from hcx_channel_sealed_len()
+ * @plain: the plaintext, in the channel's buffer until the next call
+ * @len: its length
+ *
+ * Return: 0, or -EBADMSG for a record that does not open.
+ */
+int hcx_channel_open(struct hcx_channel *ch, size_t sealed, void **plain,
+		     size_t *len)
+{
+	u8 *buf = ch->rx_buf + HCX_REC_HEADROOM;
+
+	if (hcx_sealer_crypt(&ch->crypt, ch->rx_aead, false, ch->rx_counter++,
+			     (__le32 *)ch->rx_buf, buf, sealed))
+		return -EBADMSG;
+	*plain = buf;
+	*len = sealed - HCX_TAG_LEN;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_open);
+
+/**
  * hcx_channel_recv - receive and open one record
  * @ch: the channel
  * @plain: the plaintext, in the channel's buffer until the next call
@@ -683,27 +729,19 @@ int hcx_channel_send(struct hcx_channel *ch, u8 *plain, size_t len)
  */
 int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len)
 {
-	u8 *buf = ch->rx_buf + HCX_REC_HEADROOM;
-	__le32 *ad = (__le32 *)(buf - HCX_REC_HEADROOM);
-	size_t sealed;
+	ssize_t sealed;
 	int ret;
 
-	ret = hcx_channel_io(ch, false, ad, HCX_REC_HEADROOM);
+	ret = hcx_channel_io(ch, false, ch->rx_buf, HCX_REC_HEADROOM);
 	if (ret)
 		return ret;
-	sealed = get_unaligned_le32(ad);
-	if (sealed < HCX_TAG_LEN + sizeof(struct hcx_msg_header) ||
-	    sealed - HCX_TAG_LEN > ch->rx_max)
-		return -EBADMSG;
-	ret = hcx_channel_io(ch, false, buf, sealed);
+	sealed = hcx_channel_sealed_len(ch);
+	if (sealed < 0)
+		return sealed;
+	ret = hcx_channel_io(ch, false, ch->rx_buf + HCX_REC_HEADROOM, sealed);
 	if (ret)
 		return ret;
-	if (hcx_sealer_crypt(&ch->crypt, ch->rx_aead, false, ch->rx_counter++,
-			     ad, buf, sealed))
-		return -EBADMSG;
-	*plain = buf;
-	*len = sealed - HCX_TAG_LEN;
-	return 0;
+	return hcx_channel_open(ch, sealed, plain, len);
 }
 
 /* Bytes received and not read yet: more records are on their way. */
@@ -748,3 +786,4 @@ void hcx_channel_close(struct hcx_channel *ch)
 	ch->rx_counter = 0;
 	ch->has_deadline = false;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_channel_close);

@@ -93,6 +93,9 @@ int hcx_channel_seal(struct hcx_channel *ch, struct hcx_sealer *s, u64 nonce,
 		     u8 *plain, size_t len);
 int hcx_channel_write(struct hcx_channel *ch, u8 *plain, size_t len);
 int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len);
+ssize_t hcx_channel_sealed_len(struct hcx_channel *ch);
+int hcx_channel_open(struct hcx_channel *ch, size_t sealed, void **plain,
+		     size_t *len);
 bool hcx_channel_pending(struct hcx_channel *ch);
 void hcx_channel_shutdown(struct hcx_channel *ch);
 void hcx_channel_close(struct hcx_channel *ch);

@@ -8,7 +8,10 @@
 #ifndef _HCX_MESSAGES_H
 #define _HCX_MESSAGES_H
 
+#include <asm/byteorder.h>
 #include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/overflow.h>
 #include <linux/types.h>
 #include <uapi/linux/hcxrepl.h>
 
@@ -218,13 +221,6 @@ struct hcx_rec_acks {
 	struct hcx_rec_ack acks[];
 } __packed;
 
-/* A channel handshake message or record header: TYPE, reserved zero. */
-static inline bool hcx_header_is(const struct hcx_msg_header *hdr, u8 type)
-{
-	return hdr->type == type && !hdr->reserved[0] && !hdr->reserved[1] &&
-	       !hdr->reserved[2];
-}
-
 struct hcx_rec_promote {
 	struct hcx_msg_header header;
 	__le32 reserved;
@@ -244,6 +240,80 @@ struct hcx_rec_promoted {
 	struct hcx_msg_header header;
 	__le32 status;
 } __packed;
+
+/* A channel handshake message or record header: TYPE, reserved zero. */
+static inline bool hcx_header_is(const struct hcx_msg_header *hdr, u8 type)
+{
+	return hdr->type == type && !hdr->reserved[0] && !hdr->reserved[1] &&
+	       !hdr->reserved[2];
+}
+
+/**
+ * hcx_rec_parse - the type of a record's plaintext
+ * @hdr: its first bytes
+ * @len: its length; at least sizeof(*hdr) bytes must be readable
+ *
+ * A record is well formed when its reserved header bytes are zero and its
+ * length is the exact length of a record of its type: for an acks record,
+ * of as many acks as it counts, 1 to HCX_ACKS_MAX; for a data record,
+ * enough for its fixed part (hcx_data_parse() checks the rest).
+ *
+ * Return: the record type, or 0 for a malformed record.
+ */
+static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
+{
+	const struct hcx_rec_acks *acks;
+	size_t want;
+	u32 n;
+
+	if (len < sizeof(*hdr) || !hcx_header_is(hdr, hdr->type))
+		return 0;
+	switch (hdr->type) {
+	case HCX_REC_HELLO:
+		want = sizeof(struct hcx_rec_hello);
+		break;
+	case HCX_REC_WELCOME:
+		want = sizeof(struct hcx_rec_welcome);
+		break;
+	case HCX_REC_DATA:
+		return len >= sizeof(struct hcx_rec_data) ? hdr->type : 0;
+	case HCX_REC_OFFER:
+		want = sizeof(struct hcx_rec_offer);
+		break;
+	case HCX_REC_ACKS:
+		if (len < sizeof(*acks))
+			return 0;
+		acks = (const struct hcx_rec_acks *)hdr;
+		n = le32_to_cpu(acks->count);
+		if (!n || n > HCX_ACKS_MAX)
+			return 0;
+		want = struct_size(acks, acks, n);
+		break;
+	case HCX_REC_PROMOTE:
+		want = sizeof(struct hcx_rec_promote);
+		break;
+	case HCX_REC_PROMOTED:
+		want = sizeof(struct hcx_rec_promoted);
+		break;
+	case HCX_REC_ADOPT:
+		want = sizeof(struct hcx_rec_adopt);
+		break;
+	default:
+		return 0;
+	}
+	return len == want ? hdr->type : 0;
+}
+
+/*
+ * A status from the peer, 0 or a positive errno, as this side returns it:
+ * negated, or -EPROTO for a number no errno has.
+ */
+static inline int hcx_rec_status(__le32 status)
+{
+	u32 err = le32_to_cpu(status);
+
+	return err <= MAX_ERRNO ? -(int)err : -EPROTO;
+}
 
 static_assert(sizeof(struct hcx_msg_initiation) == 148);
 static_assert(sizeof(struct hcx_msg_response) == 92);

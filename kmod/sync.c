@@ -516,11 +516,9 @@ static int hcx_stream_recv_acks(struct hcx_stream *st)
 	ret = hcx_channel_recv(&st->ch, (void **)&acks, &len);
 	if (ret)
 		return ret;
-	if (len < sizeof(*acks) || !hcx_header_is(&acks->header, HCX_REC_ACKS))
+	if (hcx_rec_parse(&acks->header, len) != HCX_REC_ACKS)
 		return -EPROTO;
 	n = le32_to_cpu(acks->count);
-	if (!n || n > HCX_ACKS_MAX || len != struct_size(acks, acks, n))
-		return -EPROTO;
 	for (i = 0; i < n; i++) {
 		ret = hcx_stream_answer(st, &acks->acks[i]);
 		if (ret)
@@ -687,7 +685,7 @@ static int hcx_stream_hello(struct hcx_stream *st)
 	      hcx_channel_recv(&st->ch, (void **)&w, &len);
 	if (ret)
 		return ret;
-	if (len != sizeof(*w) || !hcx_header_is(&w->header, HCX_REC_WELCOME))
+	if (hcx_rec_parse(&w->header, len) != HCX_REC_WELCOME)
 		return -EPROTO;
 	/* The target's refusals; hcx_error_is_final() says which end it all. */
 	switch (le32_to_cpu(w->status)) {
@@ -1196,11 +1194,10 @@ int hcx_sync_promote_peer(struct hcx_disk *disk)
 	promote->gen_seq = cpu_to_le64(disk->gen_seq + 1);
 	ret = hcx_channel_send(&st->ch, (u8 *)promote, sizeof(*promote)) ?:
 	      hcx_channel_recv(&st->ch, (void **)&answer, &len);
-	if (!ret && (len != sizeof(*answer) ||
-		     !hcx_header_is(&answer->header, HCX_REC_PROMOTED)))
+	if (!ret && hcx_rec_parse(&answer->header, len) != HCX_REC_PROMOTED)
 		ret = -EPROTO;
 	if (!ret)
-		ret = -(int)le32_to_cpu(answer->status);
+		ret = hcx_rec_status(answer->status);
 out:
 	hcx_stream_free(st);
 	return ret;

@@ -56,6 +56,7 @@
 
 #include <crypto/algapi.h>
 #include <crypto/sha2.h>
+#include <kunit/visibility.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ipv6.h>
@@ -204,32 +205,47 @@ static void hcx_target_answer(struct hcx_target_conn *conn, u64 chunk,
  * The length of one of the source's chunks (the last one may be short), or
  * -EPROTO for a chunk past the source's end.
  */
-static s64 hcx_target_chunk_len(const struct hcx_target_conn *conn, u64 chunk)
+static s64 hcx_target_chunk_len(u64 source_size, unsigned int chunk_shift,
+				u64 chunk)
 {
-	if (chunk > (conn->source_size - 1) >> conn->chunk_shift)
+	if (chunk > (source_size - 1) >> chunk_shift)
 		return -EPROTO;
-	return min_t(u64, 1ULL << conn->chunk_shift,
-		     conn->source_size - (chunk << conn->chunk_shift));
+	return min_t(u64, 1ULL << chunk_shift,
+		     source_size - (chunk << chunk_shift));
 }
 
-/* A record's references must name whole blocks of this disk. */
-static bool hcx_target_refs_valid(const struct hcx_target_conn *conn,
-				  const struct hcx_data_view *v)
+/**
+ * hcx_target_check_data - check a parsed data record against the disks
+ * @v: the record, parsed by hcx_data_parse()
+ * @source_size: the source disk's size, from the hello
+ * @chunk_shift: log2 of the source's chunk size, from the hello
+ * @disk_size: the size of this side's disk, at least @source_size
+ *
+ * The record must carry a whole chunk of the source, and its references
+ * must name whole blocks of this disk.
+ *
+ * Return: 0, or -EPROTO.
+ */
+int hcx_target_check_data(const struct hcx_data_view *v, u64 source_size,
+			  unsigned int chunk_shift, u64 disk_size)
 {
 	const struct hcx_block_ref *ref = v->refs;
 	unsigned int i;
 	u64 pos;
 
+	if (v->len != hcx_target_chunk_len(source_size, chunk_shift, v->chunk))
+		return -EPROTO;
 	for (i = 0; i < v->n; i++) {
 		if (v->kinds[i] != HCX_BLOCK_REF)
 			continue;
 		pos = get_unaligned_le64(&ref++->pos);
 		if (!IS_ALIGNED(pos, HCX_BLOCK_SIZE) ||
-		    pos > conn->disk->size - hcx_block_len(v->len, i))
-			return false;
+		    pos > disk_size - hcx_block_len(v->len, i))
+			return -EPROTO;
 	}
-	return true;
+	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_target_check_data);
 
 /*
  * Read the referenced blocks into their places in OUT, each checked against
@@ -269,12 +285,11 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 	u64 pos;
 	int ret;
 
-	ret = hcx_data_parse(rec, len, &v);
+	ret = hcx_data_parse(rec, len, &v) ?:
+	      hcx_target_check_data(&v, conn->source_size, conn->chunk_shift,
+				    disk->size);
 	if (ret)
 		return ret;
-	if (v.len != hcx_target_chunk_len(conn, v.chunk) ||
-	    !hcx_target_refs_valid(conn, &v))
-		return -EPROTO;
 	ret = hcx_data_expand(&conn->dec, &v, conn->bytes);
 	if (ret)
 		return ret;
@@ -304,14 +319,15 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 }
 
 static int hcx_target_offer(struct hcx_target_conn *conn,
-			    struct hcx_rec_offer *rec, size_t len)
+			    struct hcx_rec_offer *rec)
 {
 	u64 chunk = le64_to_cpu(rec->chunk);
-	s64 n = hcx_target_chunk_len(conn, chunk);
+	s64 n = hcx_target_chunk_len(conn->source_size, conn->chunk_shift,
+				     chunk);
 	u8 digest[HCX_HASH_LEN];
 	u8 status;
 
-	if (n < 0 || len != sizeof(*rec))
+	if (n < 0)
 		return -EPROTO;
 	if (hcx_disk_io(conn->disk, REQ_OP_READ, chunk << conn->chunk_shift,
 			conn->bytes, n)) {
@@ -345,12 +361,12 @@ static bool hcx_target_admitted(struct hcx_target_conn *conn)
  * copy hold the source's generation, which a later delta trusts.
  */
 static int hcx_target_adopt(struct hcx_target_conn *conn,
-			    struct hcx_rec_adopt *rec, size_t len)
+			    struct hcx_rec_adopt *rec)
 {
 	struct hcx_disk *disk = conn->disk;
 	int ret = 0;
 
-	if (len != sizeof(*rec) || rec->reserved)
+	if (rec->reserved)
 		return -EPROTO;
 	mutex_lock(&disk->lock);
 	if (hcx_target_admitted(conn)) {
@@ -371,14 +387,12 @@ static int hcx_target_adopt(struct hcx_target_conn *conn,
  * change map starts empty, against the generation both sides now hold.
  */
 static int hcx_target_promote(struct hcx_target_conn *conn,
-			      struct hcx_rec_promote *rec, size_t len)
+			      struct hcx_rec_promote *rec)
 {
 	struct hcx_disk *disk = conn->disk;
 	struct hcx_rec_promoted *answer;
 	int err = 0, ret;
 
-	if (len != sizeof(*rec))
-		return -EPROTO;
 	ret = hcx_target_send_acks(conn);
 	if (ret)
 		return ret;
@@ -426,20 +440,18 @@ static int hcx_target_serve(struct hcx_target_conn *conn)
 		ret = hcx_channel_recv(&conn->ch, (void **)&hdr, &len);
 		if (ret)
 			return ret;
-		if (!hcx_header_is(hdr, hdr->type))
-			return -EPROTO;
-		switch (hdr->type) {
+		switch (hcx_rec_parse(hdr, len)) {
 		case HCX_REC_DATA:
 			ret = hcx_target_data(conn, (void *)hdr, len);
 			break;
 		case HCX_REC_OFFER:
-			ret = hcx_target_offer(conn, (void *)hdr, len);
+			ret = hcx_target_offer(conn, (void *)hdr);
 			break;
 		case HCX_REC_PROMOTE:
-			ret = hcx_target_promote(conn, (void *)hdr, len);
+			ret = hcx_target_promote(conn, (void *)hdr);
 			break;
 		case HCX_REC_ADOPT:
-			ret = hcx_target_adopt(conn, (void *)hdr, len);
+			ret = hcx_target_adopt(conn, (void *)hdr);
 			break;
 		default:
 			ret = -EPROTO;
@@ -455,6 +467,28 @@ static int hcx_target_serve(struct hcx_target_conn *conn)
 		}
 	}
 }
+
+/**
+ * hcx_target_parse_hello - check a hello's layout and fields
+ * @hello: the record
+ * @len: its length
+ *
+ * Return: log2 of the source's chunk size, or -EPROTO.
+ */
+int hcx_target_parse_hello(const struct hcx_rec_hello *hello, size_t len)
+{
+	u32 chunk_bytes;
+
+	if (hcx_rec_parse(&hello->header, len) != HCX_REC_HELLO)
+		return -EPROTO;
+	chunk_bytes = le32_to_cpu(hello->chunk_bytes);
+	if (!is_power_of_2(chunk_bytes) || chunk_bytes < HCX_CHUNK_MIN ||
+	    chunk_bytes > HCX_CHUNK_MAX || !le64_to_cpu(hello->size) ||
+	    strnlen(hello->name, sizeof(hello->name)) == sizeof(hello->name))
+		return -EPROTO;
+	return ilog2(chunk_bytes);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_target_parse_hello);
 
 /* Check a hello against the disk it names. */
 static int hcx_target_check(struct hcx_disk *disk,
@@ -528,13 +562,11 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 	ret = hcx_channel_recv(&conn->ch, (void **)&hello, &len);
 	if (ret)
 		return ret;
-	chunk_bytes = le32_to_cpu(hello->chunk_bytes);
-	if (len != sizeof(*hello) || !hcx_header_is(&hello->header, HCX_REC_HELLO) ||
-	    !is_power_of_2(chunk_bytes) || chunk_bytes < HCX_CHUNK_MIN ||
-	    chunk_bytes > HCX_CHUNK_MAX || !le64_to_cpu(hello->size) ||
-	    strnlen(hello->name, sizeof(hello->name)) == sizeof(hello->name))
-		return -EPROTO;
-	conn->chunk_shift = ilog2(chunk_bytes);
+	ret = hcx_target_parse_hello(hello, len);
+	if (ret < 0)
+		return ret;
+	conn->chunk_shift = ret;
+	chunk_bytes = 1U << ret;
 	conn->source_size = le64_to_cpu(hello->size);
 	strscpy(name, hello->name, sizeof(name));
 

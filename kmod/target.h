@@ -8,8 +8,10 @@
 
 #include <linux/types.h>
 
+struct hcx_data_view;
 struct hcx_disk;
 struct hcx_listener;
+struct hcx_rec_hello;
 struct net_device;
 
 int hcx_target_listen(struct net_device *dev, int family, u16 port,
@@ -18,5 +20,10 @@ void hcx_target_unlisten(struct hcx_listener *listener);
 void hcx_target_disconnect(struct hcx_disk *disk);
 unsigned int hcx_target_connections(struct hcx_disk *disk);
 void hcx_target_uninit(void);
+
+/* The checks of what a source sends, for KUnit. */
+int hcx_target_parse_hello(const struct hcx_rec_hello *hello, size_t len);
+int hcx_target_check_data(const struct hcx_data_view *v, u64 source_size,
+			  unsigned int chunk_shift, u64 disk_size);
 
 #endif /* _HCX_TARGET_H */
