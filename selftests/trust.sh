@@ -71,14 +71,18 @@ check "it ends idle" wait_idle site-a vm1 120
 check "the copies are the same after a target came back changed" \
 	same_bytes "$loop_a" "$loop_b"
 
-# The same in the middle of a full sync, slowed by the underlay's delay so
-# that the target comes back before the sweep's end.
-nsx site-a tc qdisc add dev wan0 root netem delay 30ms
+# The same in the middle of a full sync, slowed by the underlay (a delay,
+# and 16 Mbit/s: half a second a MiB of random data) so that the target
+# comes back before the sweep's end, which is checked: on a slow kernel
+# the commands around it take seconds.
+nsx site-a tc qdisc add dev wan0 root netem delay 30ms rate 16mbit
 check "a full sync starts" nsx site-a hcxrepl disk sync vm1 full
 sleep 1
 chunks=$((SIZE_MB * 16))
 check "the target is deleted, changed and added again mid-sync" \
 	readd_target_changed 1 2 3 $((chunks / 2)) $((chunks * 3 / 4)) $((chunks - 1))
+check_eq "the full sync still ran when the target came back" syncing \
+	"$(field site-a vm1 state)"
 check "the full sync ends" wait_idle site-a vm1 240
 nsx site-a tc qdisc del dev wan0 root
 check_eq "it ended without error" 0 "$(field site-a vm1 last_error)"
