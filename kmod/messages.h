@@ -12,6 +12,7 @@
 #include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/overflow.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <uapi/linux/hcxrepl.h>
 
@@ -253,10 +254,14 @@ static inline bool hcx_header_is(const struct hcx_msg_header *hdr, u8 type)
  * @hdr: its first bytes
  * @len: its length; at least sizeof(*hdr) bytes must be readable
  *
- * A record is well formed when its reserved header bytes are zero and its
- * length is the exact length of a record of its type: for an acks record,
- * of as many acks as it counts, 1 to HCX_ACKS_MAX; for a data record,
- * enough for its fixed part (hcx_data_parse() checks the rest).
+ * A record is well formed when its reserved bytes are zero (the header's,
+ * an offer's, a promotion's, an adoption's and every ack's: a later
+ * version may give them a meaning, which an older peer must not take for
+ * zero) and its length is the exact length of a record of its type: for
+ * an acks record, of as many acks as it counts, 1 to HCX_ACKS_MAX; for a
+ * data record, enough for its fixed part (hcx_data_parse() checks the
+ * rest).  The offer, promote and adopt records share their reserved
+ * field's place.
  *
  * Return: the record type, or 0 for a malformed record.
  */
@@ -264,7 +269,7 @@ static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
 {
 	const struct hcx_rec_acks *acks;
 	size_t want;
-	u32 n;
+	u32 i, n;
 
 	if (len < sizeof(*hdr) || !hcx_header_is(hdr, hdr->type))
 		return 0;
@@ -288,7 +293,13 @@ static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
 		if (!n || n > HCX_ACKS_MAX)
 			return 0;
 		want = struct_size(acks, acks, n);
-		break;
+		if (len != want)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (memchr_inv(acks->acks[i].reserved, 0,
+				       sizeof(acks->acks[i].reserved)))
+				return 0;
+		return hdr->type;
 	case HCX_REC_PROMOTE:
 		want = sizeof(struct hcx_rec_promote);
 		break;
@@ -301,7 +312,13 @@ static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
 	default:
 		return 0;
 	}
-	return len == want ? hdr->type : 0;
+	if (len != want)
+		return 0;
+	if ((hdr->type == HCX_REC_OFFER || hdr->type == HCX_REC_PROMOTE ||
+	     hdr->type == HCX_REC_ADOPT) &&
+	    ((const struct hcx_rec_promote *)hdr)->reserved)
+		return 0;
+	return hdr->type;
 }
 
 /*
@@ -327,6 +344,10 @@ static_assert(sizeof(struct hcx_rec_offer) == 48);
 static_assert(sizeof(struct hcx_rec_ack) == 16);
 static_assert(sizeof(struct hcx_rec_acks) == 8);
 static_assert(sizeof(struct hcx_rec_promote) == 24);
+static_assert(offsetof(struct hcx_rec_offer, reserved) ==
+	      offsetof(struct hcx_rec_promote, reserved));
+static_assert(offsetof(struct hcx_rec_adopt, reserved) ==
+	      offsetof(struct hcx_rec_promote, reserved));
 static_assert(sizeof(struct hcx_rec_adopt) == 24);
 static_assert(sizeof(struct hcx_rec_promoted) == 8);
 

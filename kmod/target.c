@@ -366,8 +366,6 @@ static int hcx_target_adopt(struct hcx_target_conn *conn,
 	struct hcx_disk *disk = conn->disk;
 	int ret = 0;
 
-	if (rec->reserved)
-		return -EPROTO;
 	mutex_lock(&disk->lock);
 	if (hcx_target_admitted(conn)) {
 		disk->gen_id = le64_to_cpu(rec->gen_id);

@@ -755,7 +755,7 @@ static int rec_model(const u8 *m, size_t len)
 	static const size_t exact[] = {
 		[1] = 108, [2] = 40, [4] = 48, [6] = 24, [7] = 8, [8] = 24,
 	};
-	u32 n;
+	u32 i, n;
 
 	if (len < 4 || m[1] || m[2] || m[3])
 		return 0;
@@ -766,8 +766,19 @@ static int rec_model(const u8 *m, size_t len)
 		if (len < 8)
 			return 0;
 		n = get_unaligned_le32(m + 4);
-		return n >= 1 && n <= 64 && len == 8 + 16 * (size_t)n ? 5 : 0;
-	case 1: case 2: case 4: case 6: case 7: case 8:
+		if (n < 1 || n > 64 || len != 8 + 16 * (size_t)n)
+			return 0;
+		/* Each ack: chunk (8), status (1), reserved (7), zero. */
+		for (i = 0; i < n; i++)
+			if (memchr_inv(m + 8 + 16 * i + 9, 0, 7))
+				return 0;
+		return 5;
+	case 4: case 6: case 8:
+		/* Offer, promote, adopt: reserved (4), zero. */
+		if (len == exact[m[0]] && get_unaligned_le32(m + 4))
+			return 0;
+		fallthrough;
+	case 1: case 2: case 7:
 		return len == exact[m[0]] ? m[0] : 0;
 	}
 	return 0;
@@ -1086,7 +1097,7 @@ static void rec_fixture_init(struct kunit *test, struct rec_fixture *t,
 	rec_add_data(test, t, bytes, DATA_CHUNK, HCXREPL_COMPRESS_ZSTD, NULL);
 	/* The target holds the random block: it goes as a reference. */
 	hcx_dedup_init(&dedup);
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&dedup, SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&dedup, SZ_64K, U64_MAX), 0);
 	sha256(bytes + 2 * HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
 	hcx_dedup_add(&dedup, hash, 3 * HCX_BLOCK_SIZE);
 	rec_add_data(test, t, bytes, DATA_CHUNK, HCXREPL_COMPRESS_LZ4, &dedup);
