@@ -100,7 +100,6 @@ struct hcx_stream_job {
  * @buf: where the record is built, after HCX_REC_HEADROOM
  * @len: the record's plaintext length, once prepared
  * @how: how a data record's chunk travels, for the counters
- * @enc: its encoder
  * @sealer: its sealer, for the stream's current connection
  * @err: why preparing failed, or 0
  * @done: completed once the record is prepared or failed
@@ -117,7 +116,6 @@ struct hcx_prep {
 	u8 *buf;
 	size_t len;
 	struct hcx_encoding how;
-	struct hcx_encoder enc;
 	struct hcx_sealer sealer;
 	int err;
 	struct completion done;
@@ -330,7 +328,7 @@ static void hcx_prep_work(struct work_struct *work)
 	hcx_blocks_scan(p->bytes, job->len, job->blocks,
 			job->type == HCX_REC_OFFER || st->dedup);
 	if (job->type == HCX_REC_DATA) {
-		p->len = hcx_encode(&p->enc, st->dedup, job->chunk,
+		p->len = hcx_encode(&disk->sync.enc, st->dedup, job->chunk,
 				    job->chunk << disk->chunk_shift, p->bytes,
 				    job->len, job->blocks, (void *)plain,
 				    &p->how);
@@ -865,7 +863,6 @@ static void hcx_stream_free(struct hcx_stream *st)
 	hcx_stream_close(st);
 	for (i = 0; i < HCX_STREAM_PREP; i++) {
 		p = &st->prep[i];
-		hcx_encoder_free(&p->enc);
 		kvfree(p->bytes);
 		kvfree(p->buf);
 	}
@@ -914,21 +911,6 @@ static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
 	return st;
 }
 
-/* Encoders for the preparers, with the disk's options of the moment. */
-static int hcx_stream_encoders_init(struct hcx_stream *st)
-{
-	struct hcx_disk *disk = st->disk;
-	int i, ret;
-
-	for (i = 0; i < HCX_STREAM_PREP; i++) {
-		ret = hcx_encoder_init(&st->prep[i].enc, &disk->sync.wanopt,
-				       hcx_chunk_bytes(disk));
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 /* Wait for the streams of the last operation and free them. */
 static void hcx_sync_reap(struct hcx_disk *disk)
 {
@@ -945,6 +927,8 @@ static void hcx_sync_reap(struct hcx_disk *disk)
 		hcx_stream_free(st);
 		sync->streams[i] = NULL;
 	}
+	/* No preparer is left to hold a workspace. */
+	hcx_encoder_free(&sync->enc);
 	/* The operation is over: a pending tick's event would be its last. */
 	if (cancel_delayed_work_sync(&sync->tick))
 		hcx_sync_tick(&sync->tick.work);
@@ -975,8 +959,14 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 	if (hcx_sync_running(disk))
 		return -EBUSY;
 	hcx_sync_reap(disk);
+	/* The preparers' encoder, with the disk's options of the moment. */
+	ret = hcx_encoder_init(&sync->enc, &sync->wanopt, hcx_chunk_bytes(disk));
+	if (ret)
+		return ret;
 	if (sync->wanopt.dedup && !sync->dedup.buckets) {
-		ret = hcx_dedup_resize(&sync->dedup, sync->wanopt.cache_bytes);
+		ret = hcx_dedup_resize(&sync->dedup, sync->wanopt.cache_bytes,
+				       DIV_ROUND_UP_ULL(disk->size,
+							HCX_BLOCK_SIZE));
 		if (ret)
 			return ret;
 	}
@@ -988,11 +978,6 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		}
 		sync->streams[i] = st;
 		st->dedup = sync->wanopt.dedup ? &sync->dedup : NULL;
-		ret = hcx_stream_encoders_init(st);
-		if (ret) {
-			hcx_sync_reap(disk);
-			return ret;
-		}
 	}
 
 	/* Streams are not running yet: no need to hold their lock for this. */

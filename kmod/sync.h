@@ -68,6 +68,8 @@ enum hcx_sync_pass {
  * @streams: the streams of the running operation; under the disk's lock
  * @wanopt: the disk's WAN optimization options; under the disk's lock,
  *	changed only between operations
+ * @enc: the encoder of the operation's preparers, made with @wanopt when
+ *	it starts and emptied when it is reaped
  * @dedup: the deduplication index of this side as a source
  * @kicks: bumped whenever work may have appeared
  * @wait: streams wait here for work, a resume, or the end
@@ -110,6 +112,7 @@ struct hcx_sync {
 	u8 nr_streams;
 	struct hcx_stream *streams[HCX_STREAMS_MAX];
 	struct hcx_wanopt_conf wanopt;
+	struct hcx_encoder enc;
 	struct hcx_dedup dedup;
 	atomic_t kicks;
 	wait_queue_head_t wait;

@@ -16,15 +16,20 @@
  * round trip, never a wrong byte; and it is only ever a hint, so an entry
  * that cannot be allocated is simply not kept.
  *
- * Locking: an encoder or decoder belongs to one thread.  The index's
- * entries and LRU list are under its spinlock; its table is allocated and
- * freed only under the disk's lock while no operation runs (disk.c).
+ * Locking: a decoder belongs to one thread.  An encoder is shared by the
+ * threads encoding one disk's chunks: its workspaces, one per CPU at most,
+ * are handed out under its spinlock for one compression each, and freed
+ * only while no thread encodes.  The index's entries and LRU list are
+ * under its spinlock; its table is allocated and freed only under the
+ * disk's lock while no operation runs (disk.c).
  */
 
 #include <crypto/sha2.h>
 #include <kunit/visibility.h>
+#include <linux/cpumask.h>
 #include <linux/lz4.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -130,15 +135,19 @@ EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_free);
  * hcx_dedup_resize - start an empty index under a memory cap
  * @d: the index
  * @cap_bytes: what its table and entries may take
+ * @blocks: the blocks of the disk, more entries than it can ever need
  *
  * The table gets about one bucket per entry the cap allows; the entries
- * get the rest.
+ * get the rest.  A disk with fewer blocks than the cap allows entries
+ * sizes both to its blocks (stale entries beyond them are evicted): an
+ * 8 MiB disk under the 1 GiB cap takes 16 KiB of table, not 64 MiB.
  *
  * Return: 0, or -ENOMEM with the index left as it was.
  */
-int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes)
+int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes, u64 blocks)
 {
-	u64 entries = max_t(u64, cap_bytes / sizeof(struct hcx_dedup_entry), 2);
+	u64 entries = clamp_t(u64, cap_bytes / sizeof(struct hcx_dedup_entry),
+			      2, max_t(u64, blocks, 2));
 	unsigned int bits = min_t(unsigned int, ilog2(entries), 30);
 	size_t table = sizeof(*d->buckets) << bits;
 	struct hlist_head *buckets;
@@ -151,7 +160,8 @@ int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes)
 	d->buckets = buckets;
 	d->bits = bits;
 	d->max = cap_bytes > table ?
-		 (cap_bytes - table) / sizeof(struct hcx_dedup_entry) : 0;
+		 min((cap_bytes - table) / sizeof(struct hcx_dedup_entry),
+		     entries) : 0;
 	spin_unlock(&d->lock);
 	return 0;
 }
@@ -265,54 +275,144 @@ void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash, const u64 *at)
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_forget);
 
 /**
+ * struct hcx_workspace - the memory one compression works in
+ * @node: in its encoder's idle list, while no thread holds it
+ * @cctx: zstd's context in @mem
+ * @mem: LZ4's or zstd's workspace
+ */
+struct hcx_workspace {
+	struct list_head node;
+	zstd_cctx *cctx;
+	u8 mem[] __aligned(8);
+};
+
+/**
  * hcx_encoder_init - prepare to encode chunks with a disk's options
  * @enc: the encoder
  * @conf: the options
  * @chunk_bytes: the disk's chunk size, which sizes zstd's workspace
  *
- * Return: 0, -EINVAL for an unknown codec or level, or -ENOMEM.
+ * Return: 0, or -EINVAL for an unknown codec or level.
  */
 int hcx_encoder_init(struct hcx_encoder *enc,
 		     const struct hcx_wanopt_conf *conf, u32 chunk_bytes)
 {
-	size_t size;
-
 	memset(enc, 0, sizeof(*enc));
+	spin_lock_init(&enc->lock);
+	INIT_LIST_HEAD(&enc->idle);
+	init_waitqueue_head(&enc->wait);
+	enc->max = max(num_online_cpus(), 1U);
 	enc->compress = conf->compress;
 	switch (conf->compress) {
 	case HCXREPL_COMPRESS_NONE:
 		return 0;
 	case HCXREPL_COMPRESS_LZ4:
-		size = LZ4_MEM_COMPRESS;
-		break;
+		enc->size = LZ4_MEM_COMPRESS;
+		return 0;
 	case HCXREPL_COMPRESS_ZSTD:
 		enc->params = zstd_get_params(conf->level, chunk_bytes);
-		size = zstd_cctx_workspace_bound(&enc->params.cParams);
-		break;
+		enc->size = zstd_cctx_workspace_bound(&enc->params.cParams);
+		return enc->size ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
-	enc->wrkmem = kvmalloc(size, GFP_KERNEL);
-	if (!enc->wrkmem)
-		return -ENOMEM;
-	if (conf->compress == HCXREPL_COMPRESS_ZSTD) {
-		enc->cctx = zstd_init_cctx(enc->wrkmem, size);
-		if (!enc->cctx) {
-			hcx_encoder_free(enc);
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_encoder_init);
 
+/* Free the workspaces, which no thread may hold any more. */
 void hcx_encoder_free(struct hcx_encoder *enc)
 {
-	kvfree(enc->wrkmem);
-	enc->wrkmem = NULL;
-	enc->cctx = NULL;
+	struct hcx_workspace *ws, *tmp;
+	unsigned int freed = 0;
+
+	if (!enc->count)
+		return;
+	list_for_each_entry_safe(ws, tmp, &enc->idle, node) {
+		kvfree(ws);
+		freed++;
+	}
+	WARN_ON_ONCE(freed != enc->count);
+	INIT_LIST_HEAD(&enc->idle);
+	enc->count = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_encoder_free);
+
+static struct hcx_workspace *hcx_workspace_new(struct hcx_encoder *enc)
+{
+	struct hcx_workspace *ws;
+
+	ws = kvmalloc(struct_size(ws, mem, enc->size), GFP_KERNEL);
+	if (!ws)
+		return NULL;
+	ws->cctx = NULL;
+	if (enc->compress == HCXREPL_COMPRESS_ZSTD) {
+		ws->cctx = zstd_init_cctx(ws->mem, enc->size);
+		if (!ws->cctx) {
+			kvfree(ws);
+			return NULL;
+		}
+	}
+	return ws;
+}
+
+static bool hcx_workspace_idle(struct hcx_encoder *enc)
+{
+	bool idle;
+
+	spin_lock(&enc->lock);
+	idle = !list_empty(&enc->idle);
+	spin_unlock(&enc->lock);
+	return idle;
+}
+
+/*
+ * An idle workspace, a new one while there are fewer than one per CPU, or
+ * the next one put back.  When memory is short the encoder makes do with
+ * the workspaces it has; with none at all, NULL: the chunk travels
+ * uncompressed.  May sleep.
+ */
+static struct hcx_workspace *hcx_workspace_get(struct hcx_encoder *enc)
+{
+	struct hcx_workspace *ws;
+	bool grow;
+
+	spin_lock(&enc->lock);
+	for (;;) {
+		ws = list_first_entry_or_null(&enc->idle, struct hcx_workspace,
+					      node);
+		if (ws) {
+			list_del(&ws->node);
+			break;
+		}
+		grow = enc->count < enc->max;
+		enc->count += grow;
+		spin_unlock(&enc->lock);
+		if (grow) {
+			ws = hcx_workspace_new(enc);
+			if (ws)
+				return ws;
+			spin_lock(&enc->lock);
+			enc->count--;
+			enc->max = enc->count;
+			if (!enc->count)
+				break;
+			continue;
+		}
+		wait_event(enc->wait, hcx_workspace_idle(enc));
+		spin_lock(&enc->lock);
+	}
+	spin_unlock(&enc->lock);
+	return ws;
+}
+
+static void hcx_workspace_put(struct hcx_encoder *enc,
+			      struct hcx_workspace *ws)
+{
+	spin_lock(&enc->lock);
+	list_add(&ws->node, &enc->idle);
+	spin_unlock(&enc->lock);
+	wake_up(&enc->wait);
+}
 
 /* The longest data record of a chunk of CHUNK_BYTES. */
 size_t hcx_data_max(u32 chunk_bytes)
@@ -339,23 +439,32 @@ static u32 hcx_compress(struct hcx_encoder *enc, const u8 *src, u32 len,
 			u8 *dst)
 {
 	u32 limit = hcx_compress_limit(len);
+	struct hcx_workspace *ws;
+	u32 out = 0;
 	size_t ret;
 	int n;
 
-	if (!limit)
+	if (!limit || enc->compress == HCXREPL_COMPRESS_NONE)
+		return 0;
+	ws = hcx_workspace_get(enc);
+	if (!ws)
 		return 0;
 	switch (enc->compress) {
 	case HCXREPL_COMPRESS_LZ4:
 		n = LZ4_compress_default((const char *)src, (char *)dst, len,
-					 limit, enc->wrkmem);
-		return n > 0 ? n : 0;
+					 limit, ws->mem);
+		out = n > 0 ? n : 0;
+		break;
 	case HCXREPL_COMPRESS_ZSTD:
-		ret = zstd_compress_cctx(enc->cctx, dst, limit, src, len,
+		ret = zstd_compress_cctx(ws->cctx, dst, limit, src, len,
 					 &enc->params);
-		return zstd_is_error(ret) ? 0 : ret;
+		out = zstd_is_error(ret) ? 0 : ret;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	hcx_workspace_put(enc, ws);
+	return out;
 }
 
 static const u8 hcx_codec_of[] = {

@@ -11,6 +11,7 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/zstd.h>
 #include <uapi/linux/hcxrepl.h>
 
@@ -94,24 +95,35 @@ struct hcx_dedup {
 };
 
 void hcx_dedup_init(struct hcx_dedup *d);
-int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes);
+int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes, u64 blocks);
 void hcx_dedup_free(struct hcx_dedup *d);
 bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash, u64 *pos);
 void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos);
 void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash, const u64 *at);
 
 /**
- * struct hcx_encoder - what one thread needs to encode chunks
+ * struct hcx_encoder - what the threads encoding a disk's chunks share
  * @compress: the codec
- * @wrkmem: the LZ4 or zstd workspace
- * @cctx: the zstd context in it
  * @params: the zstd parameters
+ * @size: the size of a workspace of the codec
+ * @lock: guards @idle, @count and @max
+ * @idle: the workspaces no thread holds
+ * @count: the workspaces allocated
+ * @max: how many there may be: one per CPU, since no more can compress at
+ *	once (zstd's take up to 17 MiB each)
+ * @wait: threads waiting for a workspace
+ *
+ * Workspaces are allocated when first needed, and all freed together.
  */
 struct hcx_encoder {
 	enum hcxrepl_compress compress;
-	void *wrkmem;
-	zstd_cctx *cctx;
 	zstd_parameters params;
+	size_t size;
+	spinlock_t lock; /* the workspaces' list and counts */
+	struct list_head idle;
+	unsigned int count;
+	unsigned int max;
+	wait_queue_head_t wait;
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <kunit/test.h>
 #include <linux/prandom.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "../compat.h"
 #include "../wanopt.h"
@@ -227,7 +228,7 @@ static void reference_frame(struct kunit *test)
 	size_t rec_len;
 
 	hcx_dedup_init(&d);
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K, U64_MAX), 0);
 	fixture_init(test, &f, HCXREPL_COMPRESS_NONE);
 	fill_random(f.bytes + HCX_BLOCK_SIZE, HCX_BLOCK_SIZE + 512, 3);
 	sha256(f.bytes + HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
@@ -272,7 +273,7 @@ static void mixed_round_trip(struct kunit *test)
 	size_t len;
 
 	hcx_dedup_init(&d);
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K, U64_MAX), 0);
 	fixture_init(test, &f, HCXREPL_COMPRESS_ZSTD);
 	fill_text(f.bytes, HCX_BLOCK_SIZE);
 	fill_random(f.bytes + 2 * HCX_BLOCK_SIZE, 2 * HCX_BLOCK_SIZE, 4);
@@ -375,7 +376,8 @@ static void index_evicts_least_recently_used(struct kunit *test)
 	hcx_dedup_init(&d);
 	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, a, &pos));
 	/* Four buckets and three entries. */
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, 4 * 8 + 3 * 72 + 71), 0);
+	KUNIT_ASSERT_EQ(test,
+			hcx_dedup_resize(&d, 4 * 8 + 3 * 72 + 71, U64_MAX), 0);
 	KUNIT_ASSERT_EQ(test, d.bits, 2);
 	KUNIT_ASSERT_EQ(test, d.max, 3);
 
@@ -422,13 +424,84 @@ static void index_evicts_least_recently_used(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, b, &pos));
 
 	/* A new cap starts empty. */
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1M), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1M, U64_MAX), 0);
 	KUNIT_EXPECT_EQ(test, d.count, 0);
 	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &pos));
+
+	/* A disk of 2048 blocks needs no more, whatever the cap. */
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1G, 2048), 0);
+	KUNIT_EXPECT_EQ(test, d.bits, 11);
+	KUNIT_EXPECT_EQ(test, d.max, 2048);
 	hcx_dedup_free(&d);
 	KUNIT_EXPECT_EQ(test, d.max, 0);
 	hcx_dedup_add(&d, b, 200);
 	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &pos));
+}
+
+struct shared_encode {
+	struct work_struct work;
+	struct hcx_encoder *enc;
+	struct fixture f;
+	size_t len;
+};
+
+static void shared_encode_work(struct work_struct *work)
+{
+	struct shared_encode *e = container_of(work, struct shared_encode,
+					       work);
+
+	hcx_blocks_scan(e->f.bytes, CHUNK, e->f.b, false);
+	e->len = hcx_encode(e->enc, NULL, 7, 7 * CHUNK, e->f.bytes, CHUNK,
+			    e->f.b, e->f.rec, &e->f.how);
+}
+
+/*
+ * The threads of a disk share its encoder's workspaces: made when first
+ * needed, at most one per CPU; with one allowed, eight encodings at once
+ * take turns with it, and each record still rebuilds its chunk.
+ */
+static void encoder_shares_workspaces(struct kunit *test)
+{
+	struct shared_encode *e;
+	struct hcx_data_view v;
+	struct fixture f;
+	int i;
+
+	fixture_init(test, &f, HCXREPL_COMPRESS_ZSTD);
+	KUNIT_EXPECT_EQ(test, f.enc.max, num_online_cpus());
+	KUNIT_EXPECT_EQ(test, f.enc.count, 0);
+	encode(&f, CHUNK, NULL);		/* zeroes: nothing to compress */
+	KUNIT_EXPECT_EQ(test, f.enc.count, 0);
+	for (i = 0; i < 3; i++) {
+		fill_text(f.bytes, CHUNK);
+		KUNIT_ASSERT_EQ(test, decode(test, &f, encode(&f, CHUNK, NULL),
+					     &v), 0);
+		EXPECT_SAME(test, f.out, f.orig, CHUNK);
+	}
+	KUNIT_EXPECT_EQ(test, f.enc.count, 1);
+
+	f.enc.max = 1;
+	e = kunit_kcalloc(test, 8, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	for (i = 0; i < 8; i++) {
+		fixture_init(test, &e[i].f, HCXREPL_COMPRESS_ZSTD);
+		e[i].enc = &f.enc;
+		fill_text(e[i].f.bytes, CHUNK);
+		e[i].f.bytes[i] = 'A' + i;
+		memcpy(e[i].f.orig, e[i].f.bytes, CHUNK);
+		INIT_WORK(&e[i].work, shared_encode_work);
+		queue_work(system_unbound_wq, &e[i].work);
+	}
+	for (i = 0; i < 8; i++) {
+		flush_work(&e[i].work);
+		KUNIT_EXPECT_NE(test, e[i].f.rec->codec, HCX_CODEC_NONE);
+		KUNIT_ASSERT_EQ(test, decode(test, &e[i].f, e[i].len, &v), 0);
+		EXPECT_SAME(test, e[i].f.out, e[i].f.orig, CHUNK);
+		fixture_free(&e[i].f);
+	}
+	KUNIT_EXPECT_EQ(test, f.enc.count, 1);
+	fixture_free(&f);
+	KUNIT_EXPECT_EQ(test, f.enc.count, 0);
 }
 
 static struct kunit_case hcx_wanopt_cases[] = {
@@ -441,6 +514,7 @@ static struct kunit_case hcx_wanopt_cases[] = {
 	KUNIT_CASE(malformed_records),
 	KUNIT_CASE(digest_of_block_hashes),
 	KUNIT_CASE(index_evicts_least_recently_used),
+	KUNIT_CASE(encoder_shares_workspaces),
 	{}
 };
 
