@@ -167,6 +167,7 @@ batch 6.12 2700 basic=selftests/basic.sh \
 # cores for a few minutes, which costs the debug lane less than waiting.
 step two-sites selftests/two_sites.sh
 step two-sites-disk selftests/two_sites_disk.sh
+step two-sites-faults selftests/two_sites_faults.sh $RANDOM
 wait $debug_lane
 cat "$logs/debug.report"
 read -r debug_passed debug_failed <"$logs/debug.counts" || debug_failed=1
