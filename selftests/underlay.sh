@@ -103,8 +103,13 @@ nsx site-b ip link add hcx0 type hcxrepl
 # Site A's device carries no IPv6 itself, as a bridge port may not: with
 # no IPv6 address leaving site A with it, nothing there invalidates the
 # IPv6 routes cached while it was there (IPv4 flushes them whenever a
-# device leaves).
+# device leaves).  Site B's neither: a frame of its own (a router
+# solicitation, an MLD report) sent to A's old IPv6 endpoint just after A
+# turned to IPv4 makes A roam back to IPv6, the newest authenticated
+# source winning, before A's first IPv4 frame teaches B the new address
+# (seen once in make check).
 nsx site-a sysctl -qw net.ipv6.conf.hcx0.disable_ipv6=1
+nsx site-b sysctl -qw net.ipv6.conf.hcx0.disable_ipv6=1
 nsx site-a ip addr add 192.168.60.1/24 dev hcx0
 nsx site-b ip addr add 192.168.60.2/24 dev hcx0
 nsx site-a ip link set hcx0 up
