@@ -147,13 +147,13 @@ check "a 4 TiB disk of 4 KiB chunks is added" nsx site-a hcxrepl disk add huge \
 	dev hcx0 backing "$loop_huge" role source chunk 4K
 check "its full sync starts" nsx site-a hcxrepl disk sync huge full
 check_eq "the full sync marks every chunk" $huge \
-	"$(nsx site-a hcxrepl -j disk show huge | json "j[0]['dirty_bytes']")"
+	"$(field site-a huge dirty_bytes)"
 check "the disk deletes" nsx site-a hcxrepl disk del huge
 nsx site-a hcxrepl disk add huge dev hcx0 backing "$loop_huge" role source \
 	chunk 4K
 check "the whole disk is discarded" blkdiscard "$(field site-a huge device)"
 check_eq "the discard marks every chunk" $huge \
-	"$(nsx site-a hcxrepl -j disk show huge | json "j[0]['dirty_bytes']")"
+	"$(field site-a huge dirty_bytes)"
 check "the disk deletes again" nsx site-a hcxrepl disk del huge
 losetup -d "$loop_huge"
 rm "$work/huge.img"

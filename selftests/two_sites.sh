@@ -11,20 +11,11 @@
 
 kernel_a=${1:-6.1}
 kernel_b=${2:-6.12}
-# In the checkout: both VMs read the site script from here.
-work=$HCX_TOP/build/two-sites
-rm -rf "$work"
-mkdir -p "$work"
-read -r port_a port_b < <(free_udp_ports 2)
+two_sites_work two-sites || exit 1
 cd "$HCX_TOP" || exit 1
 # The interconnect across the two VMs, and a peer restart.  A pings B's
 # interconnect address for the whole run; B, once the pings arrive,
 # reloads its module and sets its configuration again.
-umask 077
-for s in a b; do
-	userspace/hcxrepl genkey >"$work/$s.key"
-	userspace/hcxrepl pubkey <"$work/$s.key" >"$work/$s.pub"
-done
 cat >"$work/pair.sh" <<'EOF'
 name=$1 addr=$2 peer_addr=$3 tunnel=$4 work=$5 other=$6
 . selftests/lib/hcx.sh

@@ -25,17 +25,8 @@ STREAMS=2
 CHUNKS=$((SIZE_MB * 1048576 / CHUNK))
 # Chunks sent and not yet acknowledged: at most 32 records per stream.
 WINDOW=$((STREAMS * 32 * CHUNK))
-# In the checkout: both VMs read their script and keys from here.
-work=$HCX_TOP/build/two-sites-disk
-rm -rf "$work"
-mkdir -p "$work"
+two_sites_work two-sites-disk || exit 1
 cd "$HCX_TOP" || exit 1
-read -r port_a port_b < <(free_udp_ports 2)
-umask 077
-for s in a b; do
-	userspace/hcxrepl genkey >"$work/$s.key"
-	userspace/hcxrepl pubkey <"$work/$s.key" >"$work/$s.pub"
-done
 # Random data: nothing in it is zero or repeats, so every chunk must move.
 head -c "${SIZE_MB}M" /dev/urandom >"$work/a.img"
 

@@ -39,16 +39,8 @@ PART_MB=16
 ROUNDS=8
 CHUNK=65536
 echo "# seed $seed (rerun: selftests/two_sites_faults.sh $seed $kernel_a $kernel_b)"
-work=$HCX_TOP/build/two-sites-faults
-rm -rf "$work"
-mkdir -p "$work"
+two_sites_work two-sites-faults || exit 1
 cd "$HCX_TOP" || exit 1
-read -r port_a port_b < <(free_udp_ports 2)
-umask 077
-for s in a b; do
-	userspace/hcxrepl genkey >"$work/$s.key"
-	userspace/hcxrepl pubkey <"$work/$s.key" >"$work/$s.pub"
-done
 
 # image FILE: a disk of two PART_MB partitions (an MBR's, from 1 MiB on).
 image() {

@@ -78,3 +78,21 @@ for s in socks:
 print(*(s.getsockname()[1] for s in socks))
 PY
 }
+
+# two_sites_work NAME: for a two-VM test, a fresh build/NAME in the
+# checkout (both VMs read their scripts and keys from there) holding the
+# sites' keys (a.key, a.pub, b.key, b.pub, mode 600 as every file the test
+# writes after it), and two free loopback ports for their link: sets work,
+# port_a and port_b.
+two_sites_work() {
+	local s
+	work=$HCX_TOP/build/$1
+	rm -rf "$work" && mkdir -p "$work" || return 1
+	read -r port_a port_b < <(free_udp_ports 2)
+	umask 077
+	for s in a b; do
+		"$HCX_TOP/userspace/hcxrepl" genkey >"$work/$s.key" &&
+			"$HCX_TOP/userspace/hcxrepl" pubkey <"$work/$s.key" \
+				>"$work/$s.pub" || return 1
+	done
+}
