@@ -7,12 +7,15 @@ HCX_SPEC=$HCX_TOP/Documentation/netlink/specs/hcxrepl.yaml
 export PATH=$HCX_TOP/userspace:$PATH
 
 # load_module: insmod the module built for the running kernel, after the
-# kernel modules it depends on (built in on the debug kernel).
+# kernel modules it depends on (none on the debug kernel, where they are
+# built in), as the README and the administrator's guide say.
 load_module() {
-	local dep
-	for dep in $(modinfo -F depends "$HCX_KO" | tr , ' '); do
-		modprobe "$dep" || return 1
-	done
+	local deps
+	deps=$(modinfo -F depends "$HCX_KO" | tr , ' ')
+	if [ -n "$deps" ]; then
+		# shellcheck disable=SC2086 # a list of modules
+		modprobe -a $deps || return 1
+	fi
 	insmod "$HCX_KO"
 }
 
