@@ -138,18 +138,29 @@ static int hcx_dev_init(struct net_device *dev)
 	struct hcx_device *hcx = netdev_priv(dev);
 	int ret;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
+	hcx->rate = hcx_rate_new();
+	if (!hcx->rate)
 		return -ENOMEM;
-	ret = gro_cells_init(&hcx->gro_cells, dev);
-	if (ret) {
-		free_percpu(dev->tstats);
-		return ret;
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats) {
+		ret = -ENOMEM;
+		goto err_rate;
 	}
+	ret = gro_cells_init(&hcx->gro_cells, dev);
+	if (ret)
+		goto err_stats;
 	skb_queue_head_init(&hcx->handshake_queue);
 	INIT_WORK(&hcx->handshake_work, hcx_handshake_work);
 	hcx_cookie_init(&hcx->cookies);
 	return 0;
+
+err_stats:
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+err_rate:
+	hcx_rate_put(hcx->rate);
+	hcx->rate = NULL;
+	return ret;
 }
 
 /* The device goes; it was closed first, so its sockets are gone. */
@@ -171,12 +182,16 @@ static void hcx_dev_uninit(struct net_device *dev)
  * The last reference is gone.  An asynchronous AEAD completion holds a
  * session, hence the peer and the device, and still counts what it sealed
  * or opened in dev->tstats: they are freed here, not in ndo_uninit, which
- * runs before those references drop.  register_netdevice() calls this
- * too when it fails after ndo_init.
+ * runs before those references drop.  The device's reference on its rate
+ * limit goes here too; streams may hold theirs longer.
+ * register_netdevice() calls this too when it fails after ndo_init.
  */
 static void hcx_dev_free(struct net_device *dev)
 {
+	struct hcx_device *hcx = netdev_priv(dev);
+
 	free_percpu(dev->tstats);
+	hcx_rate_put(hcx->rate);
 }
 
 /**

@@ -15,6 +15,7 @@
 #include "cookie.h"
 #include "messages.h"
 #include "peer.h"
+#include "rate.h"
 #include "socket.h"
 #include "stats.h"
 
@@ -56,6 +57,7 @@ struct hcx_identity {
  * @handshake_work: the handshake worker
  * @cookies: the cookie and rate-limit defence of the handshake
  * @drops: drop counters by reason, lockless
+ * @rate: the replication rate limit; its own lock and references
  */
 struct hcx_device {
 	struct net_device *dev;
@@ -72,6 +74,7 @@ struct hcx_device {
 	struct work_struct handshake_work;
 	struct hcx_cookie_checker cookies;
 	struct hcx_drop_stats drops;
+	struct hcx_rate *rate;
 };
 
 /* The largest frame the device sends or delivers: a VLAN tag included. */

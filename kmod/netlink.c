@@ -212,6 +212,37 @@ out:
 	return ret;
 }
 
+/* Put the replication rate limit: the default, the windows, what holds now. */
+static int hcx_put_rate(struct sk_buff *skb, struct hcx_device *hcx)
+{
+	const struct hcx_rate_window *w;
+	struct hcx_rate_conf conf;
+	struct nlattr *nest;
+	unsigned int i;
+
+	hcx_rate_conf(hcx->rate, &conf);
+	if (nla_put_u64_64bit(skb, HCXREPL_A_DEVICE_RATE_BPS, conf.bps,
+			      HCXREPL_A_DEVICE_PAD) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DEVICE_RATE_NOW_BPS,
+			      hcx_rate_now_bps(hcx->rate), HCXREPL_A_DEVICE_PAD))
+		return -EMSGSIZE;
+	for (i = 0; i < conf.nr_windows; i++) {
+		w = &conf.windows[i];
+		nest = nla_nest_start(skb, HCXREPL_A_DEVICE_RATE_WINDOW);
+		if (!nest)
+			return -EMSGSIZE;
+		if (nla_put_u16(skb, HCXREPL_A_RATE_WINDOW_START, w->start) ||
+		    nla_put_u16(skb, HCXREPL_A_RATE_WINDOW_END, w->end) ||
+		    nla_put_u64_64bit(skb, HCXREPL_A_RATE_WINDOW_RATE_BPS,
+				      w->bps, HCXREPL_A_RATE_WINDOW_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
 /* Fill one device message; the caller holds a reference to the device. */
 static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 			   bool secrets)
@@ -233,7 +264,8 @@ static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 				       HCXREPL_KEY_LEN, identity->private_key))
 			goto out;
 	}
-	ret = hcx_put_peer(skb, hcx, secrets) ?: hcx_put_drop_stats(skb, hcx);
+	ret = hcx_put_peer(skb, hcx, secrets) ?: hcx_put_drop_stats(skb, hcx) ?:
+	      hcx_put_rate(skb, hcx);
 out:
 	mutex_unlock(&hcx->conf_lock);
 	return ret;
@@ -405,6 +437,72 @@ static int hcx_peer_config_from_attr(struct hcx_peer_config *cfg,
 	return 0;
 }
 
+/*
+ * The rate limit a dev-set request sets, into CONF: 1 when it sets one, 0
+ * when it leaves the limit alone, or a negative errno with an extack
+ * message.  rate-bps replaces the whole limit, windows included.
+ */
+static int hcx_rate_conf_from_attrs(struct genl_info *info,
+				    struct hcx_rate_conf *conf)
+{
+	struct nlattr *tb[HCXREPL_A_RATE_WINDOW_MAX + 1];
+	struct nlattr *bps = info->attrs[HCXREPL_A_DEVICE_RATE_BPS];
+	struct hcx_rate_window *w;
+	struct nlattr *attr;
+	int rem, ret;
+
+	memset(conf, 0, sizeof(*conf));
+	if (!bps) {
+		if (!info->attrs[HCXREPL_A_DEVICE_RATE_WINDOW])
+			return 0;
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[HCXREPL_A_DEVICE_RATE_WINDOW],
+				    "A rate window comes with the rate it replaces");
+		return -EINVAL;
+	}
+	conf->bps = nla_get_u64(bps);
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != HCXREPL_A_DEVICE_RATE_WINDOW)
+			continue;
+		if (conf->nr_windows == HCXREPL_RATE_WINDOWS_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "Too many rate windows");
+			return -E2BIG;
+		}
+		ret = nla_parse_nested(tb, HCXREPL_A_RATE_WINDOW_MAX, attr,
+				       hcxrepl_rate_window_nl_policy,
+				       info->extack);
+		if (ret)
+			return ret;
+		if (!tb[HCXREPL_A_RATE_WINDOW_START] ||
+		    !tb[HCXREPL_A_RATE_WINDOW_END] ||
+		    !tb[HCXREPL_A_RATE_WINDOW_RATE_BPS]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "A rate window needs a start, an end and a rate");
+			return -EINVAL;
+		}
+		w = &conf->windows[conf->nr_windows++];
+		w->start = nla_get_u16(tb[HCXREPL_A_RATE_WINDOW_START]);
+		w->end = nla_get_u16(tb[HCXREPL_A_RATE_WINDOW_END]);
+		w->bps = nla_get_u64(tb[HCXREPL_A_RATE_WINDOW_RATE_BPS]);
+	}
+	switch (hcx_rate_conf_check(conf)) {
+	case 0:
+		return 1;
+	case -ERANGE:
+		NL_SET_ERR_MSG_ATTR(info->extack, bps,
+				    "A rate limit is at least 100kbit");
+		return -ERANGE;
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(info->extack, bps, "Rate windows overlap");
+		return -EINVAL;
+	default:
+		NL_SET_ERR_MSG_ATTR(info->extack, bps,
+				    "A rate window must not end where it starts");
+		return -EINVAL;
+	}
+}
+
 int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *private_key = info->attrs[HCXREPL_A_DEVICE_PRIVATE_KEY];
@@ -415,9 +513,13 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 new_public[HCXREPL_KEY_LEN];
 	const u8 *own_public, *peer_key;
 	struct hcx_peer_config peer_cfg;
+	struct hcx_rate_conf rate;
 	struct hcx_device *hcx;
-	int ret = 0;
+	int set_rate, ret = 0;
 
+	set_rate = hcx_rate_conf_from_attrs(info, &rate);
+	if (set_rate < 0)
+		return set_rate;
 	if (peer) {
 		ret = hcx_peer_config_from_attr(&peer_cfg, peer, info->extack);
 		if (ret)
@@ -494,6 +596,8 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		hcx_device_set_identity(hcx, identity);
 		identity = NULL;
 	}
+	if (set_rate)
+		hcx_rate_set(hcx->rate, &rate);
 	if (socks.sock4)
 		hcx_device_rebind(hcx, &socks);
 	else if (port && !netif_running(hcx->dev))

@@ -27,6 +27,12 @@ const struct nla_policy hcxrepl_peer_nl_policy[HCXREPL_A_PEER_TX_PACKETS + 1] = 
 	[HCXREPL_A_PEER_TX_PACKETS] = { .type = NLA_U64, },
 };
 
+const struct nla_policy hcxrepl_rate_window_nl_policy[HCXREPL_A_RATE_WINDOW_RATE_BPS + 1] = {
+	[HCXREPL_A_RATE_WINDOW_START] = NLA_POLICY_MAX(NLA_U16, 1439),
+	[HCXREPL_A_RATE_WINDOW_END] = NLA_POLICY_MAX(NLA_U16, 1439),
+	[HCXREPL_A_RATE_WINDOW_RATE_BPS] = { .type = NLA_U64, },
+};
+
 /* HCXREPL_CMD_DEV_GET - do */
 const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRETS + 1] = {
 	[HCXREPL_A_DEVICE_IFINDEX] = { .type = NLA_U32, },
@@ -35,13 +41,15 @@ const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRETS + 1] 
 };
 
 /* HCXREPL_CMD_DEV_SET - do */
-const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_REPLACE_PEER + 1] = {
+const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_RATE_WINDOW + 1] = {
 	[HCXREPL_A_DEVICE_IFINDEX] = { .type = NLA_U32, },
 	[HCXREPL_A_DEVICE_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[HCXREPL_A_DEVICE_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(HCXREPL_KEY_LEN),
 	[HCXREPL_A_DEVICE_LISTEN_PORT] = { .type = NLA_U16, },
 	[HCXREPL_A_DEVICE_PEER] = NLA_POLICY_NESTED(hcxrepl_peer_nl_policy),
 	[HCXREPL_A_DEVICE_REPLACE_PEER] = { .type = NLA_FLAG, },
+	[HCXREPL_A_DEVICE_RATE_BPS] = { .type = NLA_U64, },
+	[HCXREPL_A_DEVICE_RATE_WINDOW] = NLA_POLICY_NESTED(hcxrepl_rate_window_nl_policy),
 };
 
 /* HCXREPL_CMD_DISK_NEW - do */
@@ -101,7 +109,7 @@ const struct genl_ops hcxrepl_nl_ops[7] = {
 		.cmd		= HCXREPL_CMD_DEV_SET,
 		.doit		= hcxrepl_nl_dev_set_doit,
 		.policy		= hcxrepl_dev_set_nl_policy,
-		.maxattr	= HCXREPL_A_DEVICE_REPLACE_PEER,
+		.maxattr	= HCXREPL_A_DEVICE_RATE_WINDOW,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{

@@ -13,10 +13,11 @@
 
 /* Common nested types */
 extern const struct nla_policy hcxrepl_peer_nl_policy[HCXREPL_A_PEER_TX_PACKETS + 1];
+extern const struct nla_policy hcxrepl_rate_window_nl_policy[HCXREPL_A_RATE_WINDOW_RATE_BPS + 1];
 
 extern const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRETS + 1];
 
-extern const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_REPLACE_PEER + 1];
+extern const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_RATE_WINDOW + 1];
 
 extern const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BYTES + 1];
 

@@ -16,7 +16,8 @@
  * arrived, and blocks on them only when nothing is being prepared.  At
  * most HCX_STREAM_PREP records per stream are being prepared or waiting to
  * be sent, which bounds the pipeline's buffers; what is sent and
- * unanswered is bounded by the window.
+ * unanswered is bounded by the window.  Each record is drawn from the
+ * device's rate limit (rate.c) just before it is sent.
  *
  * Passes:
  *  - offer (checksum sync, verify): the hash of every chunk goes to the
@@ -140,6 +141,7 @@ struct hcx_prep {
  * @prep_head: the one with the oldest record not sent
  * @prep_count: how many have a record not sent
  * @ctl: where control records (hello, promote) are built
+ * @rate: the rate limit of the device it last connected through, or NULL
  */
 struct hcx_stream {
 	struct work_struct work;
@@ -159,6 +161,7 @@ struct hcx_stream {
 	unsigned int prep_count;
 	u8 ctl[HCX_REC_HEADROOM + sizeof(struct hcx_rec_hello) +
 	       HCX_REC_TAILROOM];
+	struct hcx_rate *rate;
 };
 
 /* Something may have created work: a resume, an answer, a write. */
@@ -407,6 +410,21 @@ static void hcx_stream_dispatch(struct hcx_stream *st)
 	}
 }
 
+/*
+ * Wait until the device's rate limit lets a record of LEN bytes of
+ * plaintext go: -ESHUTDOWN when the stream is stopped meanwhile.
+ */
+static int hcx_stream_pace(struct hcx_stream *st, size_t len)
+{
+	u64 wait = hcx_rate_draw(st->rate, HCX_REC_HEADROOM + len +
+				 HCX_REC_TAILROOM);
+
+	if (wait)
+		wait_event_timeout(st->disk->sync.wait, READ_ONCE(st->stop),
+				   nsecs_to_jiffies(wait) + 1);
+	return READ_ONCE(st->stop) ? -ESHUTDOWN : 0;
+}
+
 /* Send the oldest record handed out, once it is prepared. */
 static int hcx_stream_send_prepared(struct hcx_stream *st)
 {
@@ -416,8 +434,8 @@ static int hcx_stream_send_prepared(struct hcx_stream *st)
 	wait_for_completion(&p->done);
 	st->prep_head = (st->prep_head + 1) % HCX_STREAM_PREP;
 	st->prep_count--;
-	ret = p->err ?: hcx_channel_write(&st->ch, p->buf + HCX_REC_HEADROOM,
-					  p->len);
+	ret = p->err ?: hcx_stream_pace(st, p->len) ?:
+	      hcx_channel_write(&st->ch, p->buf + HCX_REC_HEADROOM, p->len);
 	if (!ret && p->job->type == HCX_REC_DATA)
 		hcx_sync_count(&st->disk->sync, p->job->len, &p->how);
 	return ret;
@@ -721,13 +739,22 @@ static int hcx_stream_connect(struct hcx_stream *st)
 {
 	struct hcx_disk *disk = st->disk;
 	size_t max = hcx_data_max(hcx_chunk_bytes(disk));
+	struct hcx_device *hcx;
 	struct net_device *dev;
 	int i, ret;
 
 	dev = dev_get_by_name(read_pnet(&disk->net), disk->ifname);
 	if (!dev)
 		return -ENODEV;
-	ret = hcx_is_device(dev) ? hcx_channel_connect(&st->ch, dev) : -ENODEV;
+	if (!hcx_is_device(dev)) {
+		dev_put(dev);
+		return -ENODEV;
+	}
+	/* The device may go, and come back with another limit. */
+	hcx = netdev_priv(dev);
+	hcx_rate_put(st->rate);
+	st->rate = hcx_rate_get(hcx->rate);
+	ret = hcx_channel_connect(&st->ch, dev);
 	dev_put(dev);
 	if (ret)
 		return ret;
@@ -867,6 +894,7 @@ static void hcx_stream_free(struct hcx_stream *st)
 		kvfree(p->buf);
 	}
 	kvfree(st->ring[0].blocks);
+	hcx_rate_put(st->rate);
 	kfree(st);
 }
 

@@ -348,4 +348,32 @@ vm2 compress_level None 5" "$changes"
 check_eq "a second apply of it is unchanged" 4 \
 	"$(nsx site-a hcxrepl plan apply zstd.plan | grep -c ': unchanged$')"
 
+# The replication rate limit: set in local time, kept in UTC.
+sed "s/^ListenPort = $PORT_A\$/&\nRate = 200mbit\nRateWindow = 08:00-18:00 50mbit\nRateWindow = 22:00-06:00 off/" \
+	zstd.plan >rate.plan
+sed 's/^RateWindow = 22:00-06:00 off/RateWindow = 05:00-07:00 1kbit/' \
+	rate.plan >slow.plan
+refused site-a slow.plan "$(line_of slow.plan 1kbit): rate '1kbit' is below the least, 100kbit" \
+	"a rate below 100kbit is refused"
+sed 's/^RateWindow = 22:00-06:00 off/RateWindow = 17:00-19:00 off/' \
+	rate.plan >overlap.plan
+refused site-a overlap.plan "$(line_of overlap.plan 17:00): window 17:00-19:00 overlaps 08:00-18:00" \
+	"overlapping windows are refused"
+out=$(nsx site-a env TZ=UTC hcxrepl plan apply rate.plan)
+check_eq "a plan's rate limit is set, and said so" \
+	"interconnect hcx0: rate 200mbit, 08:00-18:00 50mbit, 22:00-06:00 off set" \
+	"$(sed -n 1p <<<"$out")"
+check "show has it" grep -q "replication rate: 200mbit, 08:00-18:00 50mbit, 22:00-06:00 off" \
+	<<<"$(nsx site-a env TZ=UTC hcxrepl show hcx0)"
+check_eq "a second apply leaves it" "interconnect hcx0: unchanged" \
+	"$(nsx site-a env TZ=UTC hcxrepl plan apply rate.plan | sed -n 1p)"
+check_eq "an apply two zones east sets the windows again" \
+	"interconnect hcx0: rate 200mbit, 08:00-18:00 50mbit, 22:00-06:00 off set" \
+	"$(nsx site-a env TZ=UTC-2 hcxrepl plan apply rate.plan | sed -n 1p)"
+check "which UTC sees two hours earlier" grep -q "06:00-16:00 50mbit, 20:00-04:00 off" \
+	<<<"$(nsx site-a env TZ=UTC hcxrepl show hcx0)"
+check_eq "a plan without a rate takes the limit away" \
+	"interconnect hcx0: rate off set" \
+	"$(nsx site-a hcxrepl plan apply zstd.plan | sed -n 1p)"
+
 tap_done

@@ -47,6 +47,10 @@ static bool parse_line(struct hcx_device_conf *conf, enum section section,
 			conf->port = port;
 			return true;
 		}
+	} else if (section == INTERFACE && !strcasecmp(key, "Rate")) {
+		return hcx_parse_rate_limit(value, &conf->rate.bps, where);
+	} else if (section == INTERFACE && !strcasecmp(key, "RateWindow")) {
+		return hcx_parse_rate_line(value, &conf->rate, where);
 	} else if (section == PEER && !strcasecmp(key, "PublicKey")) {
 		conf->has_peer_key = hcx_key_from_base64(conf->peer_key, value);
 		if (conf->has_peer_key)
@@ -115,6 +119,7 @@ static bool parse_file(FILE *f, const char *path, struct hcx_device_conf *conf)
 		return false;
 	}
 	conf->has_port = true;
+	conf->has_rate = true;
 	conf->has_peer = true;
 	if (seen[PEER])
 		conf->replace_peer = true;

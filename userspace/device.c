@@ -58,6 +58,7 @@ struct device_reply {
 	const struct nlattr *stats[HCXREPL_A_DEVICE_STATS_MAX + 1];
 	const char *ifname;
 	uint32_t ifindex;
+	struct hcx_rate_limit rate;
 	char public_key[HCX_KEY_B64_LEN];	/* "" when unset */
 	char peer_key[HCX_KEY_B64_LEN];		/* "" when unset */
 	char endpoint[INET6_ADDRSTRLEN + 8];	/* "" when unknown */
@@ -102,7 +103,8 @@ static int parse_device(const struct nlmsghdr *nlh, struct device_reply *r)
 	if (hcx_attr_parse(nlh, r->dev, HCXREPL_A_DEVICE_MAX) < 0 ||
 	    hcx_attr_parse_nested(r->dev[HCXREPL_A_DEVICE_PEER], r->peer, HCXREPL_A_PEER_MAX) < 0 ||
 	    hcx_attr_parse_nested(r->dev[HCXREPL_A_DEVICE_STATS], r->stats,
-			 HCXREPL_A_DEVICE_STATS_MAX) < 0)
+			 HCXREPL_A_DEVICE_STATS_MAX) < 0 ||
+	    hcx_rate_parse(nlh, &r->rate) < 0)
 		return -1;
 	attr = r->dev[HCXREPL_A_DEVICE_IFNAME];
 	if (!attr || mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
@@ -129,6 +131,43 @@ static const struct {
 	{ HCXREPL_A_PEER_RX_PACKETS, "rx_packets" },
 	{ HCXREPL_A_PEER_TX_PACKETS, "tx_packets" },
 };
+
+static void print_rate_json(const struct device_reply *r)
+{
+	char span[HCX_SPAN_TEXT_LEN];
+	unsigned int i;
+
+	json_u64("rate_bps", r->rate.bps);
+	json_u64("rate_now_bps", hcx_attr_u64(r->dev[HCXREPL_A_DEVICE_RATE_NOW_BPS]));
+	json_array_start("rate_windows");
+	for (i = 0; i < r->rate.nr_windows; i++) {
+		hcx_span_text(&r->rate.windows[i], span);
+		json_object_start(NULL);
+		json_string("window", span);
+		json_u64("rate_bps", r->rate.windows[i].bps);
+		json_object_end();
+	}
+	json_array_end();
+}
+
+/* "replication rate: 200mbit, 08:00-18:00 50mbit (now 50mbit)", if any. */
+static void print_rate_text(const struct device_reply *r)
+{
+	char rate[HCX_RATE_TEXT_LEN], span[HCX_SPAN_TEXT_LEN];
+	unsigned int i;
+
+	if (!r->rate.bps && !r->rate.nr_windows)
+		return;
+	hcx_rate_text(r->rate.bps, rate);
+	printf("  replication rate: %s", rate);
+	for (i = 0; i < r->rate.nr_windows; i++) {
+		hcx_span_text(&r->rate.windows[i], span);
+		hcx_rate_text(r->rate.windows[i].bps, rate);
+		printf(", %s %s", span, rate);
+	}
+	hcx_rate_text(hcx_attr_u64(r->dev[HCXREPL_A_DEVICE_RATE_NOW_BPS]), rate);
+	printf(" (now %s)\n", rate);
+}
 
 static void print_json(const struct device_reply *r)
 {
@@ -159,6 +198,7 @@ static void print_json(const struct device_reply *r)
 					 hcx_attr_u64(r->peer[peer_counters[i].attr]));
 		json_object_end();
 	}
+	print_rate_json(r);
 	if (r->dev[HCXREPL_A_DEVICE_STATS]) {
 		json_object_start("stats");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++) {
@@ -187,6 +227,7 @@ static void print_text(const struct device_reply *r, bool stats)
 	if (hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]))
 		printf("  listening port: %u\n",
 		       hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
+	print_rate_text(r);
 	if (stats && r->dev[HCXREPL_A_DEVICE_STATS]) {
 		printf("  drops:\n");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++)
@@ -278,7 +319,9 @@ int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
 /* showconf: the configuration in the format setconf reads. */
 static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 {
+	char rate[HCX_RATE_TEXT_LEN], span[HCX_SPAN_TEXT_LEN];
 	char key[HCX_KEY_B64_LEN];
+	unsigned int i;
 	struct device_reply r;
 	const struct nlattr *attr;
 
@@ -292,6 +335,15 @@ static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 	key_text(key, r.dev[HCXREPL_A_DEVICE_PRIVATE_KEY]);
 	if (key[0])
 		printf("PrivateKey = %s\n", key);
+	if (r.rate.bps || r.rate.nr_windows) {
+		hcx_rate_text(r.rate.bps, rate);
+		printf("Rate = %s\n", rate);
+	}
+	for (i = 0; i < r.rate.nr_windows; i++) {
+		hcx_span_text(&r.rate.windows[i], span);
+		hcx_rate_text(r.rate.windows[i].bps, rate);
+		printf("RateWindow = %s %s\n", span, rate);
+	}
 	if (r.dev[HCXREPL_A_DEVICE_PEER]) {
 		printf("\n[Peer]\nPublicKey = %s\n", r.peer_key);
 		attr = hcx_attr_sized(r.peer[HCXREPL_A_PEER_PRESHARED_KEY], HCXREPL_KEY_LEN);
@@ -376,6 +428,8 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	conf->port = hcx_attr_u16(r.dev[HCXREPL_A_DEVICE_LISTEN_PORT]);
 	conf->has_port = true;
+	conf->rate = r.rate;
+	conf->has_rate = true;
 	if (!r.dev[HCXREPL_A_DEVICE_PEER])
 		return MNL_CB_OK;
 	conf->has_peer = true;
@@ -529,6 +583,8 @@ int hcx_device_send(struct hcx_genl *g, const char *dev,
 			     conf->private_key);
 	if (conf->has_port)
 		mnl_attr_put_u16(nlh, HCXREPL_A_DEVICE_LISTEN_PORT, conf->port);
+	if (conf->has_rate)
+		hcx_rate_put(nlh, &conf->rate);
 	if (conf->has_peer)
 		put_peer(nlh, conf);
 	if (conf->has_peer && conf->replace_peer)
@@ -604,12 +660,36 @@ static int parse_peer_words(int argc, char **argv, struct hcx_device_conf *conf)
 	return 0;
 }
 
+/*
+ * The words after "rate": RATE [window HH:MM-HH:MM RATE]...  Return: how
+ * many there were, or -1 after a message.
+ */
+static int parse_rate_words(int argc, char **argv, struct hcx_rate_limit *limit)
+{
+	struct hcx_rate_window w;
+	int i;
+
+	memset(limit, 0, sizeof(*limit));
+	if (!hcx_parse_rate_limit(argv[0], &limit->bps, "set"))
+		return -1;
+	for (i = 1; i < argc && !strcmp(argv[i], "window"); i += 3) {
+		if (i + 2 >= argc) {
+			fprintf(stderr, "hcxrepl: set: 'window' needs HH:MM-HH:MM and a rate\n");
+			return -1;
+		}
+		if (!hcx_parse_rate_window(argv[i + 1], argv[i + 2], &w, "set") ||
+		    !hcx_rate_add_window(limit, &w, "set"))
+			return -1;
+	}
+	return i;
+}
+
 int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 {
 	struct hcx_device_conf conf;
 	unsigned long port;
 	const char *dev;
-	int i;
+	int i, n;
 
 	(void)opt;
 	if (argc < 2) {
@@ -626,7 +706,7 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 		const char *word = argv[i], *value = argv[i + 1];
 
 		if (strcmp(word, "private-key") && strcmp(word, "listen-port") &&
-		    strcmp(word, "peer")) {
+		    strcmp(word, "peer") && strcmp(word, "rate")) {
 			fprintf(stderr, "hcxrepl: set: unknown argument '%s'\n", word);
 			return set_fail(&conf);
 		}
@@ -638,6 +718,12 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 			if (!hcx_key_read(conf.private_key, value, "set"))
 				return set_fail(&conf);
 			conf.has_private_key = true;
+		} else if (!strcmp(word, "rate")) {
+			n = parse_rate_words(argc - i - 1, argv + i + 1, &conf.rate);
+			if (n < 0)
+				return set_fail(&conf);
+			conf.has_rate = true;
+			i += n - 1;
 		} else if (!strcmp(word, "listen-port")) {
 			if (!parse_number(value, 65535, &port)) {
 				fprintf(stderr, "hcxrepl: set: invalid listen-port '%s'\n",

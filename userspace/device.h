@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "rate.h"
+
 struct hcx_options {
 	bool json;	/* -j: JSON output */
 	bool stats;	/* -s: statistics */
@@ -31,6 +33,8 @@ struct hcx_device_conf {
 	bool has_endpoint;
 	struct sockaddr_storage endpoint;
 	int keepalive;		/* -1: leave it */
+	bool has_rate;		/* the replication rate limit, whole */
+	struct hcx_rate_limit rate;
 };
 
 void hcx_device_conf_init(struct hcx_device_conf *conf);
@@ -41,8 +45,8 @@ bool hcx_parse_keepalive(const char *text, int *out);
 struct hcx_genl;
 /*
  * Read DEV's configuration, keys included, into CONF in the form a request
- * takes: has_port always, has_peer and the peer's fields when it has one,
- * keepalive 0 when off.  Return: 0, or a negative errno (G's extack set).
+ * takes: has_port and has_rate always, has_peer and the peer's fields when
+ * it has one, keepalive 0 when off.  Return: 0, or a negative errno (G's extack set).
  */
 int hcx_device_read(struct hcx_genl *g, const char *dev,
 		    struct hcx_device_conf *conf);

@@ -29,6 +29,7 @@ static void usage(FILE *out)
 	      "  hcxrepl pubkey                 read a private key, print its public key\n"
 	      "  hcxrepl [-j] [-s] show [DEV]   show interconnect devices\n"
 	      "  hcxrepl set DEV [private-key FILE] [listen-port PORT]\n"
+	      "              [rate RATE|off [window HH:MM-HH:MM RATE|off]...]\n"
 	      "              [peer KEY [remove] [preshared-key FILE]\n"
 	      "               [endpoint HOST:PORT] [persistent-keepalive SECS|off]]\n"
 	      "                                 configure an interconnect device\n"

@@ -47,7 +47,7 @@ static const char *const section_names[] = {
 };
 
 enum plan_key {
-	K_DEVICE, K_PRIVATE_KEY_FILE, K_LISTEN_PORT,
+	K_DEVICE, K_PRIVATE_KEY_FILE, K_LISTEN_PORT, K_RATE, K_RATE_WINDOW,
 	K_PUBLIC_KEY, K_ENDPOINT, K_PSK_FILE, K_KEEPALIVE,
 	K_BRIDGE, K_PORTS,
 	K_NAME, K_BACKING, K_ROLE, K_CHUNK, K_STREAMS, K_DEDUP, K_COMPRESS,
@@ -62,6 +62,8 @@ static const struct {
 	[K_DEVICE] = { "Device", SEC_INTERCONNECT },
 	[K_PRIVATE_KEY_FILE] = { "PrivateKeyFile", SEC_INTERCONNECT },
 	[K_LISTEN_PORT] = { "ListenPort", SEC_INTERCONNECT },
+	[K_RATE] = { "Rate", SEC_INTERCONNECT },
+	[K_RATE_WINDOW] = { "RateWindow", SEC_INTERCONNECT },
 	[K_PUBLIC_KEY] = { "PublicKey", SEC_PEER },
 	[K_ENDPOINT] = { "Endpoint", SEC_PEER },
 	[K_PSK_FILE] = { "PresharedKeyFile", SEC_PEER },
@@ -364,6 +366,12 @@ static int parse_device_key(struct plan *p, enum plan_key key, char *value)
 		want->has_port = true;
 		want->port = port;
 		return 0;
+	case K_RATE:
+		return hcx_parse_rate_limit(value, &want->rate.bps,
+					    where(p, p->line, buf, sizeof(buf))) ? 0 : -1;
+	case K_RATE_WINDOW:
+		return hcx_parse_rate_line(value, &want->rate,
+					   where(p, p->line, buf, sizeof(buf))) ? 0 : -1;
 	case K_PUBLIC_KEY:
 		if (!hcx_key_from_base64(want->peer_key, value))
 			return plan_error(p, p->line, "invalid PublicKey '%s' (a base64 X25519 key)",
@@ -420,7 +428,8 @@ static int parse_key(struct plan *p, enum plan_section section,
 		return plan_error(p, p->line, "unknown key '%s' in [%s]", key,
 				  section_names[section]);
 	at = section_at(p, section);
-	if (at[k])
+	/* A device has several rate windows. */
+	if (at[k] && k != K_RATE_WINDOW)
 		return plan_error(p, p->line, "%s is given twice in [%s] (first at line %u)",
 				  plan_keys[k].name, section_names[section], at[k]);
 	at[k] = p->line;
@@ -791,6 +800,11 @@ static int check_device(struct plan *p)
 		send->has_port = true;
 		send->port = want->port;
 	}
+	/* The plan's limit, none when it sets none (as a new device has). */
+	if (!hcx_rate_equal(&cur->rate, &want->rate)) {
+		send->has_rate = true;
+		send->rate = want->rate;
+	}
 	memcpy(send->peer_key, want->peer_key, HCXREPL_KEY_LEN);
 	send->has_peer_key = true;
 	memcpy(&send->endpoint, &want->endpoint, sizeof(send->endpoint));
@@ -1014,6 +1028,21 @@ static const char *endpoint_text(const struct sockaddr_storage *ss, char *buf,
 	return buf;
 }
 
+/* "rate 200mbit, 08:00-18:00 50mbit" */
+static void report_rate(struct report *r, const struct hcx_rate_limit *limit)
+{
+	char rate[HCX_RATE_TEXT_LEN], span[HCX_SPAN_TEXT_LEN];
+	unsigned int i;
+
+	hcx_rate_text(limit->bps, rate);
+	report_add(r, ", ", "rate %s", rate);
+	for (i = 0; i < limit->nr_windows; i++) {
+		hcx_span_text(&limit->windows[i], span);
+		hcx_rate_text(limit->windows[i].bps, rate);
+		report_add(r, ", ", "%s %s", span, rate);
+	}
+}
+
 static void describe_device(const struct plan *p, bool would,
 			    struct report *r)
 {
@@ -1027,6 +1056,8 @@ static void describe_device(const struct plan *p, bool would,
 		report_add(&items, ", ", "private key");
 	if (send->has_port)
 		report_add(&items, ", ", "listen port %u", send->port);
+	if (send->has_rate)
+		report_rate(&items, &send->rate);
 	endpoint_text(&send->endpoint, endpoint, sizeof(endpoint));
 	if (send->replace_peer) {
 		hcx_key_to_base64(key, send->peer_key);
