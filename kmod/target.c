@@ -12,15 +12,15 @@
  * order, batched; before answers that report writes, the backing device is
  * flushed, so "written" always means on stable storage.
  *
- * Fencing: each hello names the source's round of connections (its
- * epoch).  A disk admits the newest round it has seen: a hello of a newer
- * round fences the older ones and ends them before its welcome, one of an
- * older round is refused (ESTALE), and a data record writes only while its
- * connection's round is still the disk's and the disk still a target,
- * checked under the disk's fence where the write is issued.  So a record a
- * stopped operation or a lost connection left behind never lands over what
- * a newer connection wrote and had acknowledged.  Role changes fence too
- * (hcx_disk_become()).
+ * Fencing: each hello names the source's round of connections (its epoch).
+ * A disk admits the newest round it has seen: a hello of a newer round
+ * fences the older ones (waiting for their writes under way) and ends them
+ * before its welcome, one of an older round is refused (ESTALE), and a
+ * data record writes only while its connection's round is still the disk's
+ * and the disk still a target, checked under the disk's fence where the
+ * write is issued.  So a record a stopped operation or a lost connection
+ * left behind never lands over what a newer connection wrote and had
+ * acknowledged.  Role changes fence too (hcx_disk_become()).
  *
  * Admission: a connection must complete its handshake and hello within
  * one deadline, HCX_CHANNEL_HANDSHAKE_TIMEOUT from its accept, however it
@@ -142,8 +142,8 @@ struct hcx_target_conn {
 static DEFINE_MUTEX(hcx_target_lock);
 static LIST_HEAD(hcx_target_conns);
 
-static void hcx_target_stop(bool (*match)(struct hcx_target_conn *conn,
-					  const void *arg), const void *arg);
+static void hcx_target_end(bool (*match)(struct hcx_target_conn *conn,
+					 const void *arg), const void *arg);
 
 #define HCX_ACKS_BYTES	(HCX_REC_HEADROOM + sizeof(struct hcx_rec_acks) + \
 			 HCX_ACKS_MAX * sizeof(struct hcx_rec_ack) + \
@@ -596,11 +596,13 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 		mutex_unlock(&disk->lock);
 	}
 	/*
-	 * The fenced connections can no longer write; end them, and wait for
-	 * them, before the source hears it may send.
+	 * The fenced connections can no longer write (the fence saw to it);
+	 * end them.  Waiting for them would flush a connection's work from
+	 * another's, which lockdep takes for recursive locking, and adds
+	 * nothing: they free themselves.
 	 */
 	if (fenced)
-		hcx_target_stop(hcx_target_fenced, conn);
+		hcx_target_end(hcx_target_fenced, conn);
 	/* The wire carries the errno as a positive number. */
 	w->status = cpu_to_le32(-err);
 	ret = hcx_channel_send(&conn->ch, (u8 *)w, sizeof(*w));
@@ -845,6 +847,19 @@ err_sock:
 err_free:
 	kfree(l);
 	return ret;
+}
+
+/* End the connections that MATCH; each one's work frees it. */
+static void hcx_target_end(bool (*match)(struct hcx_target_conn *conn,
+					 const void *arg), const void *arg)
+{
+	struct hcx_target_conn *conn;
+
+	mutex_lock(&hcx_target_lock);
+	list_for_each_entry(conn, &hcx_target_conns, list)
+		if (match(conn, arg))
+			hcx_channel_shutdown(&conn->ch);
+	mutex_unlock(&hcx_target_lock);
 }
 
 /* Stop the connections that MATCH, and wait for them. */
