@@ -1195,7 +1195,8 @@ static int apply_device(struct plan *p)
 			return refused(p, &p->rt, p->iface_line, "interconnect",
 				       p->dev.name, ret);
 	}
-	if (p->send.has_private_key || p->send.has_port || p->send.has_peer) {
+	if (p->send.has_private_key || p->send.has_port || p->send.has_peer ||
+	    p->send.has_rate) {
 		ret = hcx_device_send(&p->g, p->dev.name, &p->send);
 		if (ret)
 			return refused(p, &p->g, p->iface_line, "interconnect",
