@@ -276,7 +276,6 @@ static int parse_disk_key(struct plan *p, struct plan_disk *d,
 			return plan_error(p, p->line, "invalid Name '%s' (1 to 63 letters, digits, '-', '_' or '.')",
 					  value);
 		strcpy(d->name, value);
-		d->conf.name = d->name;
 		return 0;
 	case K_BACKING:
 		d->backing = strdup(value);
@@ -1265,6 +1264,8 @@ static int add_disk(struct plan *p, struct plan_disk *d)
 	size_t i, n;
 	int ret;
 
+	/* Not at parse time: the array of disks moves as the plan grows. */
+	d->conf.name = d->name;
 	d->conf.ifindex = p->dev.link.ifindex;
 	ret = hcx_disk_new(&p->g, &d->conf);
 	if (ret)
