@@ -763,6 +763,18 @@ void hcx_channel_shutdown(struct hcx_channel *ch)
 	mutex_unlock(&ch->lock);
 }
 
+/*
+ * End the current connection from another thread, as a peer's reset would:
+ * its user's reads and writes fail, and it may connect again.
+ */
+void hcx_channel_abort(struct hcx_channel *ch)
+{
+	mutex_lock(&ch->lock);
+	if (ch->sock)
+		kernel_sock_shutdown(ch->sock, SHUT_RDWR);
+	mutex_unlock(&ch->lock);
+}
+
 /* Close the connection; the channel may connect again. */
 void hcx_channel_close(struct hcx_channel *ch)
 {

@@ -98,6 +98,7 @@ int hcx_channel_open(struct hcx_channel *ch, size_t sealed, void **plain,
 		     size_t *len);
 bool hcx_channel_pending(struct hcx_channel *ch);
 void hcx_channel_shutdown(struct hcx_channel *ch);
+void hcx_channel_abort(struct hcx_channel *ch);
 void hcx_channel_close(struct hcx_channel *ch);
 
 #endif /* _HCX_CHANNEL_H */

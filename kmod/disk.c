@@ -20,7 +20,7 @@
  *  - hcx_disks_lock guards the registry (the list, its generation); a
  *    disk's own lock is never held while taking it;
  *  - disk->lock guards role and generation, and orders their changes with
- *    the sync engine's start and stop; stream and connection work never
+ *    the sync engine's start and stop; lane and connection work never
  *    waits for it while holding anything;
  *  - disk->io_lock (irq-safe) guards the gate, the count of bios in flight
  *    and the held writes;
@@ -369,6 +369,8 @@ static void hcx_disk_free(struct kref *ref)
 	struct hcx_disk *disk = container_of(ref, struct hcx_disk, refcount);
 
 	hcx_dedup_free(&disk->sync.dedup);
+	/* Lanes never hold a disk's last reference (pool.c). */
+	hcx_pool_put(disk->pool);
 	put_disk(disk->gd);
 	ida_free(&hcx_disk_ida, disk->index);
 	hcx_bitmap_free(&disk->map);
@@ -523,11 +525,13 @@ int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
 	bio_list_init(&disk->held);
 	init_waitqueue_head(&disk->drained);
 	hcx_sync_init(&disk->sync, conf->streams, &conf->wanopt);
+	disk->sync.priority = conf->priority;
 	hcx_disk_init_switchover(disk);
 
 	ret = -ENOMEM;
 	disk->backing_path = kstrdup(conf->backing, GFP_KERNEL);
-	if (!disk->backing_path)
+	disk->pool = hcx_pool_get(net, conf->ifname);
+	if (!disk->backing_path || !disk->pool)
 		goto err_free;
 	disk->index = ida_alloc_max(&hcx_disk_ida, HCX_DISKS_MAX - 1,
 				    GFP_KERNEL);
@@ -566,6 +570,7 @@ err_unlock:
 	mutex_unlock(&hcx_disks_lock);
 	ida_free(&hcx_disk_ida, disk->index);
 err_free:
+	hcx_pool_put(disk->pool);
 	hcx_bitmap_free(&disk->map);
 	kfree(disk->backing_path);
 	kfree(disk);

@@ -21,6 +21,7 @@
 
 #include "bitmap.h"
 #include "compat.h"
+#include "pool.h"
 #include "sync.h"
 
 #define HCX_CHUNK_MIN		SZ_4K
@@ -79,6 +80,7 @@ enum hcx_write_gate {
  * @held: writes parked while the gate holds
  * @drained: woken when @in_flight or @writes_in_flight drops to zero
  * @sync: the replication engine (source side)
+ * @pool: the lanes of its device pair, held from add to the last reference
  */
 struct hcx_disk {
 	struct list_head list;
@@ -115,6 +117,7 @@ struct hcx_disk {
 	wait_queue_head_t drained;
 
 	struct hcx_sync sync;
+	struct hcx_pool *pool;
 };
 
 static inline u32 hcx_chunk_bytes(const struct hcx_disk *disk)
@@ -137,7 +140,8 @@ static inline u32 hcx_chunk_len(const struct hcx_disk *disk, u64 chunk)
  * @role: source or target
  * @backing: path of the backing block device
  * @chunk_bytes: tracking granularity
- * @streams: parallel TCP streams of a sync
+ * @streams: lanes that may serve the disk at once
+ * @priority: which disks lanes serve first
  * @wanopt: WAN optimization
  */
 struct hcx_disk_conf {
@@ -147,6 +151,7 @@ struct hcx_disk_conf {
 	const char *backing;
 	u32 chunk_bytes;
 	u8 streams;
+	u8 priority;
 	struct hcx_wanopt_conf wanopt;
 };
 

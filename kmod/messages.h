@@ -123,6 +123,7 @@ enum hcx_record_type {
 	HCX_REC_PROMOTE = 6,	/* source, switching over: take over */
 	HCX_REC_PROMOTED = 7,	/* target: the answer */
 	HCX_REC_ADOPT = 8,	/* source: hold this generation from now on */
+	HCX_REC_RELEASE = 9,	/* source: done with the hello's disk for now */
 };
 
 /* The length field of a record. */
@@ -237,6 +238,11 @@ struct hcx_rec_adopt {
 	__le64 gen_seq;
 } __packed;
 
+/* The header alone: the next record on the connection is a hello. */
+struct hcx_rec_release {
+	struct hcx_msg_header header;
+} __packed;
+
 struct hcx_rec_promoted {
 	struct hcx_msg_header header;
 	__le32 status;
@@ -309,6 +315,9 @@ static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
 	case HCX_REC_ADOPT:
 		want = sizeof(struct hcx_rec_adopt);
 		break;
+	case HCX_REC_RELEASE:
+		want = sizeof(struct hcx_rec_release);
+		break;
 	default:
 		return 0;
 	}
@@ -350,5 +359,6 @@ static_assert(offsetof(struct hcx_rec_adopt, reserved) ==
 	      offsetof(struct hcx_rec_promote, reserved));
 static_assert(sizeof(struct hcx_rec_adopt) == 24);
 static_assert(sizeof(struct hcx_rec_promoted) == 8);
+static_assert(sizeof(struct hcx_rec_release) == 4);
 
 #endif /* _HCX_MESSAGES_H */

@@ -729,6 +729,8 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 			hcx_chunk_bytes(disk)) ||
 	    nla_put_u8(skb, HCXREPL_A_DISK_STREAMS,
 		       READ_ONCE(disk->sync.nr_streams)) ||
+	    nla_put_u8(skb, HCXREPL_A_DISK_PRIORITY,
+		       READ_ONCE(disk->sync.priority)) ||
 	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_TOTAL_BYTES, disk->size,
 			      HCXREPL_A_DISK_PAD) ||
 	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_DIRTY_BYTES, dirty,
@@ -848,6 +850,7 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct hcx_disk_conf conf = {
 		.chunk_bytes = HCX_CHUNK_DEFAULT,
 		.streams = HCX_STREAMS_DEFAULT,
+		.priority = HCX_PRIORITY_DEFAULT,
 		.wanopt = {
 			.dedup = true,
 			.compress = HCXREPL_COMPRESS_LZ4,
@@ -895,6 +898,8 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 		conf.chunk_bytes = nla_get_u32(attrs[HCXREPL_A_DISK_CHUNK_BYTES]);
 	if (attrs[HCXREPL_A_DISK_STREAMS])
 		conf.streams = nla_get_u8(attrs[HCXREPL_A_DISK_STREAMS]);
+	if (attrs[HCXREPL_A_DISK_PRIORITY])
+		conf.priority = nla_get_u8(attrs[HCXREPL_A_DISK_PRIORITY]);
 
 	dev = dev_get_by_index(genl_info_net(info),
 			       nla_get_u32(attrs[HCXREPL_A_DISK_IFINDEX]));
@@ -987,6 +992,22 @@ int hcxrepl_nl_disk_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret ?: skb->len;
 }
 
+/* A disk-set request asks for more than a priority. */
+static bool hcx_disk_set_asks_options(struct genl_info *info)
+{
+	static const int options[] = {
+		HCXREPL_A_DISK_STREAMS, HCXREPL_A_DISK_DEDUP,
+		HCXREPL_A_DISK_COMPRESS, HCXREPL_A_DISK_COMPRESS_LEVEL,
+		HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(options); i++)
+		if (info->attrs[options[i]])
+			return true;
+	return false;
+}
+
 int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
@@ -1016,7 +1037,13 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 		}
 	}
-	/* Whatever the request asks, it asks of the next operation. */
+	/*
+	 * A priority changes at once: the lanes look at it whenever they take
+	 * a disk.  Whatever else the request asks, it asks of the next
+	 * operation.
+	 */
+	if (!hcx_disk_set_asks_options(info))
+		goto priority;
 	if (hcx_sync_running(disk)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "Options change between operations only");
@@ -1026,13 +1053,14 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(sync->nr_streams, n);
 	/*
 	 * The index is built anew for a new cap, and not kept while off.  An
-	 * operation that failed for good is over before its streams are:
-	 * they may still look blocks up in the index and learn into it.  End
-	 * and reap them first (their unanswered chunks stay dirty), which
-	 * also cancels the tick that would report the end: report it here.
+	 * operation that failed for good is over before its lanes are done
+	 * with the disk: they may still look blocks up in the index and learn
+	 * into it.  Let them go first (their unanswered chunks stay dirty),
+	 * which also cancels the tick that would report the end: report it
+	 * here.  The ready list changes under the disk's lock only.
 	 */
 	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes) {
-		reaped = sync->streams[0];
+		reaped = !list_empty(&sync->ready);
 		hcx_sync_stop(disk);
 		hcx_dedup_free(&sync->dedup);
 	}
@@ -1040,6 +1068,12 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(sync->wanopt.compress, wanopt.compress);
 	WRITE_ONCE(sync->wanopt.level, wanopt.level);
 	WRITE_ONCE(sync->wanopt.cache_bytes, wanopt.cache_bytes);
+priority:
+	if (info->attrs[HCXREPL_A_DISK_PRIORITY]) {
+		WRITE_ONCE(sync->priority,
+			   nla_get_u8(info->attrs[HCXREPL_A_DISK_PRIORITY]));
+		hcx_pool_kick(disk->pool);
+	}
 out:
 	mutex_unlock(&disk->lock);
 	if (reaped)

@@ -53,7 +53,7 @@ const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_RATE_WINDOW +
 };
 
 /* HCXREPL_CMD_DISK_NEW - do */
-const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BYTES + 1] = {
+const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_PRIORITY + 1] = {
 	[HCXREPL_A_DISK_NAME] = { .type = NLA_NUL_STRING, .len = 63, },
 	[HCXREPL_A_DISK_IFINDEX] = { .type = NLA_U32, },
 	[HCXREPL_A_DISK_ROLE] = NLA_POLICY_MAX(NLA_U8, 1),
@@ -64,6 +64,7 @@ const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BY
 	[HCXREPL_A_DISK_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 2),
 	[HCXREPL_A_DISK_COMPRESS_LEVEL] = NLA_POLICY_RANGE(NLA_S32, 1, 22),
 	[HCXREPL_A_DISK_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
+	[HCXREPL_A_DISK_PRIORITY] = NLA_POLICY_RANGE(NLA_U8, 1, 9),
 };
 
 /* HCXREPL_CMD_DISK_DEL - do */
@@ -77,13 +78,14 @@ const struct nla_policy hcxrepl_disk_get_nl_policy[HCXREPL_A_DISK_NAME + 1] = {
 };
 
 /* HCXREPL_CMD_DISK_SET - do */
-const struct nla_policy hcxrepl_disk_set_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BYTES + 1] = {
+const struct nla_policy hcxrepl_disk_set_nl_policy[HCXREPL_A_DISK_PRIORITY + 1] = {
 	[HCXREPL_A_DISK_NAME] = { .type = NLA_NUL_STRING, .len = 63, },
 	[HCXREPL_A_DISK_STREAMS] = { .type = NLA_U8, },
 	[HCXREPL_A_DISK_DEDUP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[HCXREPL_A_DISK_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 2),
 	[HCXREPL_A_DISK_COMPRESS_LEVEL] = NLA_POLICY_RANGE(NLA_S32, 1, 22),
 	[HCXREPL_A_DISK_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
+	[HCXREPL_A_DISK_PRIORITY] = NLA_POLICY_RANGE(NLA_U8, 1, 9),
 };
 
 /* HCXREPL_CMD_DISK_ACTION - do */
@@ -116,7 +118,7 @@ const struct genl_ops hcxrepl_nl_ops[7] = {
 		.cmd		= HCXREPL_CMD_DISK_NEW,
 		.doit		= hcxrepl_nl_disk_new_doit,
 		.policy		= hcxrepl_disk_new_nl_policy,
-		.maxattr	= HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
+		.maxattr	= HCXREPL_A_DISK_PRIORITY,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{
@@ -138,7 +140,7 @@ const struct genl_ops hcxrepl_nl_ops[7] = {
 		.cmd		= HCXREPL_CMD_DISK_SET,
 		.doit		= hcxrepl_nl_disk_set_doit,
 		.policy		= hcxrepl_disk_set_nl_policy,
-		.maxattr	= HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
+		.maxattr	= HCXREPL_A_DISK_PRIORITY,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{

@@ -19,13 +19,13 @@ extern const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRET
 
 extern const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_RATE_WINDOW + 1];
 
-extern const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BYTES + 1];
+extern const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_PRIORITY + 1];
 
 extern const struct nla_policy hcxrepl_disk_del_nl_policy[HCXREPL_A_DISK_NAME + 1];
 
 extern const struct nla_policy hcxrepl_disk_get_nl_policy[HCXREPL_A_DISK_NAME + 1];
 
-extern const struct nla_policy hcxrepl_disk_set_nl_policy[HCXREPL_A_DISK_DEDUP_CACHE_BYTES + 1];
+extern const struct nla_policy hcxrepl_disk_set_nl_policy[HCXREPL_A_DISK_PRIORITY + 1];
 
 extern const struct nla_policy hcxrepl_disk_action_nl_policy[HCXREPL_A_DISK_VERIFY + 1];
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The replication rate limit of an interconnect device: a token bucket
- * that the source's streams draw from for each record before they send it
- * (sync.c), so that what the device's replication sends, all disks
+ * that the source's lanes draw from for each record before they send it
+ * (pool.c), so that what the device's replication sends, all disks
  * together, stays within the operator's limit.  The interconnect's own
  * frames never draw from it.
  *
@@ -16,7 +16,8 @@
  * record's bytes whatever the bucket holds and waits out the debt it
  * leaves, so a record larger than the bucket still goes, and senders that
  * draw together wait in turn: over any span longer than a few records the
- * device sends at its limit.
+ * device sends at its limit.  A waiting sender asks again what it still
+ * owes (a draw of nothing) now and then, so a limit lifted applies at once.
  *
  * Locking: rate->lock guards the configuration and the bucket, held only
  * for arithmetic.  The configuration is set under the device's conf_lock
@@ -172,9 +173,10 @@ EXPORT_SYMBOL_IF_KUNIT(hcx_rate_now_bps);
 /**
  * hcx_rate_draw - draw a record's bytes from the bucket
  * @rate: the device's limit
- * @bytes: what the record takes on the wire
+ * @bytes: what the record takes on the wire; 0 to ask what is still owed
  *
- * Return: how long the sender waits before it sends, in nanoseconds.
+ * Return: how long the sender waits before it sends, in nanoseconds, at
+ * the limit in force now.
  */
 u64 hcx_rate_draw(struct hcx_rate *rate, size_t bytes)
 {

@@ -36,8 +36,8 @@ struct hcx_rate_conf {
 
 /**
  * struct hcx_rate - a token bucket that the device's replication draws from
- * @ref: the device holds one reference, each stream connected through it
- *	another, so that a stream may wait on it while the device goes
+ * @ref: the device holds one reference, each lane connected through it
+ *	another, so that a lane may wait on it while the device goes
  * @lock: guards the rest; held for arithmetic only
  * @conf: the limits
  * @tokens: bytes that may be sent now; below zero, a debt that senders

@@ -29,6 +29,7 @@
 #include "device.h"
 #include "disk.h"
 #include "netlink.h"
+#include "pool.h"
 #include "sync.h"
 #include "target.h"
 
@@ -59,7 +60,7 @@ static int hcx_switchover_run(struct hcx_disk *disk, bool verify,
 			return ret;
 		}
 	}
-	ret = hcx_sync_promote_peer(disk);
+	ret = hcx_pool_promote(disk);
 	if (ret)
 		NL_SET_ERR_MSG(extack, "The target did not take over: the source goes on");
 	return ret;

@@ -1,23 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sync engine of a source disk.
+ * The sync engine of a source disk: its passes, the chunks each hands
+ * out, and what the target's answers say.  The connections that carry the
+ * records are its device pair's lanes (pool.c), which take the disk in
+ * turn with the pair's other disks.
  *
- * An operation (a sync, continuous replication, or a verify) runs as a set
- * of streams, each a work item on hcx_channel_wq with its own channel to
- * the target.  The streams share one cursor over the disk, so each chunk
- * goes out on exactly one of them; each keeps up to HCX_STREAM_WINDOW
- * records unacknowledged, and the target answers them in order.
- *
- * The pipeline: a stream hands each chunk it picks to one of its
- * HCX_STREAM_PREP preparers, work items on the unbound hcx_prep_wq that
- * read, hash, encode (wanopt.c) and seal it, on whatever CPUs are free.
- * Each record's nonce is taken when it is handed out, so the stream sends
- * the prepared records in that order; it reads answers whenever some have
- * arrived, and blocks on them only when nothing is being prepared.  At
- * most HCX_STREAM_PREP records per stream are being prepared or waiting to
- * be sent, which bounds the pipeline's buffers; what is sent and
- * unanswered is bounded by the window.  Each record is drawn from the
- * device's rate limit (rate.c) just before it is sent.
+ * An operation (a sync, continuous replication, or a verify) puts the
+ * disk on its pool's ready list.  The lanes serving it share one cursor
+ * over the disk, so each chunk goes out on exactly one of them; each keeps
+ * up to HCX_STREAM_WINDOW records unacknowledged, and the target answers
+ * them in order.  At most sync->nr_streams lanes serve a disk at once.
  *
  * Passes:
  *  - offer (checksum sync, verify): the hash of every chunk goes to the
@@ -33,25 +25,24 @@
  * The map is trusted only for this instance's generation and only once a
  * full sync started or a checksum pass ended: a delta sync the map cannot
  * answer for (a new instance, or a target that does not hold this
- * generation) becomes a checksum sync when the first stream connects, and
- * any later welcome from another copy than the operation began with turns
- * the operation into a checksum pass.  Once a sweep ends with the map
- * trusted, the target is told to adopt this side's generation (an adopt
- * record), and only then holds it.
+ * generation) becomes a checksum sync at the operation's first welcome,
+ * and any later welcome from another copy than the operation began with
+ * turns the operation into a checksum pass.  Once a sweep ends with the
+ * map trusted, the target is told to adopt this side's generation (an
+ * adopt record), and only then holds it.
  *
- * Rounds: the streams' connections belong to a round (an epoch) that the
- * hello names and the target fences older ones by (target.c).  Each
- * operation starts a round, and so does each connection lost with records
- * unanswered, before they are put back: only the current round's streams
- * are given records, so what a lost connection left queued at the target
- * never lands after a newer copy of the same chunk.  A stream of an ended
- * round reconnects once its own records are answered.
+ * Rounds: each lane's hello for the disk names a round (an epoch) that the
+ * target fences older ones by (target.c).  Each operation starts a round,
+ * and so does each connection lost with the disk's records unanswered,
+ * before they are put back: only the current round's lanes are given
+ * records, so what a lost connection left queued at the target never
+ * lands after a newer copy of the same chunk.  A lane of an ended round
+ * says hello again once its own records are answered.
  *
  * Locking: sync->lock guards the pass, cursor and counts of records in
- * flight; streams take it for each pick and each answer.  The streams
- * array is changed only under the disk's lock, by start and stop; stream
- * work never takes the disk's lock, so stop can wait for it.  A stream
- * that finishes only returns; the next start or stop frees it.
+ * flight; lanes take it for each pick and each answer.  Start and stop
+ * hold the disk's lock; lanes never take it, so stop can wait for them.
+ * The pool's lock is taken before sync->lock, never after.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -64,122 +55,41 @@
 #include "device.h"
 #include "disk.h"
 #include "netlink.h"
+#include "pool.h"
 #include "sync.h"
 
-/* A switchover's operation fails after this long with no stream connected. */
+/* A switchover's operation fails after this long with no lane connected. */
 #define HCX_SYNC_RUN_UNREACHABLE	(15 * HZ)
 
-/* Records a stream prepares at once, each on a CPU of its own. */
-#define HCX_STREAM_PREP		4
-
-/* Reconnects wait this long at first, then twice as long up to the cap. */
-#define HCX_BACKOFF_MIN_MS	200
-#define HCX_BACKOFF_MAX_MS	(30 * 1000)
-
-/**
- * struct hcx_stream_job - a record sent and not yet answered
- * @chunk: the chunk it is about
- * @len: the chunk's bytes
- * @type: HCX_REC_DATA, HCX_REC_OFFER or HCX_REC_ADOPT
- * @blocks: how its blocks travelled, and their hashes: what the answer
- *	teaches the deduplication index; the slot's own, kept across jobs
- */
-struct hcx_stream_job {
-	u64 chunk;
-	u32 len;
-	u8 type;
-	struct hcx_blocks *blocks;
-};
-
-/**
- * struct hcx_prep - a preparer: reads, encodes and seals one record at a time
- * @work: prepares the record, on hcx_prep_wq
- * @st: its stream
- * @job: the record's job, in the stream's ring
- * @nonce: the record's place in the stream's order
- * @bytes: where the chunk is read
- * @buf: where the record is built, after HCX_REC_HEADROOM
- * @len: the record's plaintext length, once prepared
- * @how: how a data record's chunk travels, for the counters
- * @sealer: its sealer, for the stream's current connection
- * @err: why preparing failed, or 0
- * @done: completed once the record is prepared or failed
- *
- * The stream sets @job and @nonce and queues @work; the work sets the rest
- * and completes @done, after which the stream alone touches it again.
- */
-struct hcx_prep {
-	struct work_struct work;
-	struct hcx_stream *st;
-	struct hcx_stream_job *job;
-	u64 nonce;
-	u8 *bytes;
-	u8 *buf;
-	size_t len;
-	struct hcx_encoding how;
-	struct hcx_sealer sealer;
-	int err;
-	struct completion done;
-};
-
-/**
- * struct hcx_stream - one connection of an operation
- * @work: runs the stream, from connect to the operation's end
- * @disk: the disk; the stream never outlives its operation
- * @index: its number among the operation's streams
- * @stop: set by hcx_sync_stop()
- * @epoch: the round of connections its connection belongs to
- * @peer_gen_id: the generation the target held at its welcome
- * @peer_gen_seq: and its counter
- * @ch: its channel
- * @dedup: the disk's index, or NULL when the operation does not use it
- * @ring: records in flight, oldest first: being prepared, or sent and not
- *	answered
- * @head: the oldest
- * @count: how many
- * @prep: the preparers, handed records in ring order
- * @prep_head: the one with the oldest record not sent
- * @prep_count: how many have a record not sent
- * @ctl: where control records (hello, promote) are built
- * @rate: the rate limit of the device it last connected through, or NULL
- */
-struct hcx_stream {
-	struct work_struct work;
-	struct hcx_disk *disk;
-	unsigned int index;
-	bool stop;
-	u64 epoch;
-	u64 peer_gen_id;
-	u64 peer_gen_seq;
-	struct hcx_channel ch;
-	struct hcx_dedup *dedup;
-	struct hcx_stream_job ring[HCX_STREAM_WINDOW];
-	unsigned int head;
-	unsigned int count;
-	struct hcx_prep prep[HCX_STREAM_PREP];
-	unsigned int prep_head;
-	unsigned int prep_count;
-	u8 ctl[HCX_REC_HEADROOM + sizeof(struct hcx_rec_hello) +
-	       HCX_REC_TAILROOM];
-	struct hcx_rate *rate;
-};
+/* A disk whose hello the target refused waits this long, then longer. */
+#define HCX_SYNC_DEFER_MIN_MS	200
+#define HCX_SYNC_DEFER_MAX_MS	(30 * 1000)
 
 /* Something may have created work: a resume, an answer, a write. */
 static void hcx_sync_kick(struct hcx_sync *sync)
 {
+	struct hcx_disk *disk = container_of(sync, struct hcx_disk, sync);
+
 	atomic_inc(&sync->kicks);
 	wake_up_all(&sync->wait);
+	if (disk->pool)
+		hcx_pool_kick(disk->pool);
 }
 
+/*
+ * A write dirtied chunks: continuous replication that no lane serves
+ * wants one.  From the write path, maybe in an interrupt.
+ */
 void hcx_sync_dirtied(struct hcx_sync *sync)
 {
-	if (wq_has_sleeper(&sync->wait))
+	if (READ_ONCE(sync->continuous) && !READ_ONCE(sync->lanes) &&
+	    !hcx_sync_over(sync))
 		hcx_sync_kick(sync);
 }
 
-/* Put a job back after its answer was lost. */
+/* Put a job back after its answer was lost.  Under sync->lock. */
 static void hcx_sync_requeue(struct hcx_disk *disk,
-			     const struct hcx_stream_job *job)
+			     const struct hcx_sync_job *job)
 {
 	struct hcx_sync *sync = &disk->sync;
 
@@ -188,7 +98,7 @@ static void hcx_sync_requeue(struct hcx_disk *disk,
 		hcx_bitmap_mark(&disk->map, job->chunk);
 		sync->requeued = true;
 	} else if (job->type == HCX_REC_OFFER) {
-		/* Room for every offer of every stream's window. */
+		/* Room for every offer of every lane's window. */
 		WARN_ON_ONCE(!kfifo_put(&sync->redo, job->chunk));
 	}
 	/* An adoption unanswered is asked for again at the end of a sweep. */
@@ -197,14 +107,14 @@ static void hcx_sync_requeue(struct hcx_disk *disk,
 }
 
 /*
- * The next job for a stream of round EPOCH, or false when there is none
- * now.  Under sync->lock.  Only the current round's streams get jobs: what
+ * The next job for a lane of round EPOCH, or false when there is none
+ * now.  Under sync->lock.  Only the current round's lanes get jobs: what
  * a lost connection put back goes again only once the target has fenced
  * its round.  An operation that has nothing left and nothing in flight
  * ends here.
  */
-static bool hcx_sync_pick(struct hcx_disk *disk, u64 epoch,
-			  struct hcx_stream_job *job)
+static bool __hcx_sync_pick(struct hcx_disk *disk, u64 epoch,
+			    struct hcx_sync_job *job)
 {
 	struct hcx_sync *sync = &disk->sync;
 	u64 chunk;
@@ -295,6 +205,24 @@ found:
 	return true;
 }
 
+/**
+ * hcx_sync_pick - the next job for a lane
+ * @disk: the disk the lane serves
+ * @epoch: the round its hello named
+ * @job: filled in
+ *
+ * Return: whether there is one now.
+ */
+bool hcx_sync_pick(struct hcx_disk *disk, u64 epoch, struct hcx_sync_job *job)
+{
+	bool picked;
+
+	spin_lock(&disk->sync.lock);
+	picked = __hcx_sync_pick(disk, epoch, job);
+	spin_unlock(&disk->sync.lock);
+	return picked;
+}
+
 /* Count a chunk sent (a source) or written (a target), and how it travelled. */
 void hcx_sync_count(struct hcx_sync *sync, u32 len,
 		    const struct hcx_encoding *how)
@@ -303,49 +231,6 @@ void hcx_sync_count(struct hcx_sync *sync, u32 len,
 	atomic64_add(how->zero, &sync->zero_bytes);
 	atomic64_add(how->dedup, &sync->dedup_bytes);
 	atomic64_add(how->literal - how->stored, &sync->compress_saved_bytes);
-}
-
-/* Read a chunk, and build and seal its data record or offer. */
-static void hcx_prep_work(struct work_struct *work)
-{
-	struct hcx_prep *p = container_of(work, struct hcx_prep, work);
-	struct hcx_stream_job *job = p->job;
-	struct hcx_stream *st = p->st;
-	struct hcx_disk *disk = st->disk;
-	u8 *plain = p->buf + HCX_REC_HEADROOM;
-	struct hcx_rec_offer *offer = (void *)plain;
-	struct hcx_rec_adopt *adopt = (void *)plain;
-
-	if (job->type == HCX_REC_ADOPT) {
-		/* The generation changes only while no operation runs. */
-		memset(adopt, 0, sizeof(*adopt));
-		adopt->header.type = HCX_REC_ADOPT;
-		adopt->gen_id = cpu_to_le64(READ_ONCE(disk->gen_id));
-		adopt->gen_seq = cpu_to_le64(READ_ONCE(disk->gen_seq));
-		p->len = sizeof(*adopt);
-		goto seal;
-	}
-	p->err = hcx_disk_read(disk, job->chunk, p->bytes, job->len);
-	if (p->err)
-		goto out;
-	hcx_blocks_scan(p->bytes, job->len, job->blocks,
-			job->type == HCX_REC_OFFER || st->dedup);
-	if (job->type == HCX_REC_DATA) {
-		p->len = hcx_encode(&disk->sync.enc, st->dedup, job->chunk,
-				    job->chunk << disk->chunk_shift, p->bytes,
-				    job->len, job->blocks, (void *)plain,
-				    &p->how);
-	} else {
-		memset(offer, 0, sizeof(*offer));
-		offer->header.type = HCX_REC_OFFER;
-		offer->chunk = cpu_to_le64(job->chunk);
-		hcx_blocks_digest(job->blocks, offer->hash);
-		p->len = sizeof(*offer);
-	}
-seal:
-	p->err = hcx_channel_seal(&st->ch, &p->sealer, p->nonce, plain, p->len);
-out:
-	complete(&p->done);
 }
 
 /* What an answer about a chunk tells the deduplication index. */
@@ -361,107 +246,48 @@ enum hcx_lesson {
  * stale; or that the target's copy of the chunk may hold none of its
  * blocks, so the entries saying so go.
  */
-static void hcx_stream_learn(struct hcx_stream *st,
-			     const struct hcx_stream_job *job,
-			     enum hcx_lesson lesson)
+static void hcx_sync_learn(struct hcx_disk *disk, struct hcx_dedup *dedup,
+			   const struct hcx_sync_job *job,
+			   enum hcx_lesson lesson)
 {
 	const struct hcx_blocks *b = job->blocks;
-	u64 pos = job->chunk << st->disk->chunk_shift, at;
+	u64 pos = job->chunk << disk->chunk_shift, at;
 	unsigned int i;
 
-	if (!st->dedup)
+	if (!dedup)
 		return;
 	for (i = 0; i < b->n; i++) {
 		at = pos + (i << HCX_BLOCK_SHIFT);
 		if (b->kinds[i] == HCX_BLOCK_ZERO)
 			continue;
 		if (lesson == HCX_LEARN_HELD)
-			hcx_dedup_add(st->dedup, b->hashes[i], at);
+			hcx_dedup_add(dedup, b->hashes[i], at);
 		else if (lesson == HCX_LEARN_DIFFERENT)
-			hcx_dedup_forget(st->dedup, b->hashes[i], &at);
+			hcx_dedup_forget(dedup, b->hashes[i], &at);
 		else if (b->kinds[i] == HCX_BLOCK_REF)
-			hcx_dedup_forget(st->dedup, b->hashes[i], NULL);
+			hcx_dedup_forget(dedup, b->hashes[i], NULL);
 	}
 }
 
-/* Hand what the operation has to send to the preparers, in order. */
-static void hcx_stream_dispatch(struct hcx_stream *st)
-{
-	struct hcx_sync *sync = &st->disk->sync;
-	struct hcx_stream_job *job;
-	struct hcx_prep *p;
-	bool picked;
-
-	while (st->count < HCX_STREAM_WINDOW &&
-	       st->prep_count < HCX_STREAM_PREP && !READ_ONCE(st->stop)) {
-		job = &st->ring[(st->head + st->count) % HCX_STREAM_WINDOW];
-		spin_lock(&sync->lock);
-		picked = hcx_sync_pick(st->disk, st->epoch, job);
-		spin_unlock(&sync->lock);
-		if (!picked)
-			return;
-		st->count++;
-		p = &st->prep[(st->prep_head + st->prep_count++) %
-			      HCX_STREAM_PREP];
-		p->job = job;
-		p->nonce = hcx_channel_take_nonce(&st->ch);
-		reinit_completion(&p->done);
-		queue_work(hcx_prep_wq, &p->work);
-	}
-}
-
-/*
- * Wait until the device's rate limit lets a record of LEN bytes of
- * plaintext go: -ESHUTDOWN when the stream is stopped meanwhile.
+/**
+ * hcx_sync_answer - apply an answer to the oldest record a lane has in flight
+ * @disk: the disk
+ * @job: that record's job
+ * @ack: the answer
+ * @dedup: the index the operation teaches, or NULL
+ *
+ * Return: 0; -EIO when the target failed to write (the lane's failure puts
+ * the job back); -EPROTO for an answer that does not fit the job.
  */
-static int hcx_stream_pace(struct hcx_stream *st, size_t len)
+int hcx_sync_answer(struct hcx_disk *disk, const struct hcx_sync_job *job,
+		    const struct hcx_rec_ack *ack, struct hcx_dedup *dedup)
 {
-	u64 wait = hcx_rate_draw(st->rate, HCX_REC_HEADROOM + len +
-				 HCX_REC_TAILROOM);
-
-	if (wait)
-		wait_event_timeout(st->disk->sync.wait, READ_ONCE(st->stop),
-				   nsecs_to_jiffies(wait) + 1);
-	return READ_ONCE(st->stop) ? -ESHUTDOWN : 0;
-}
-
-/* Send the oldest record handed out, once it is prepared. */
-static int hcx_stream_send_prepared(struct hcx_stream *st)
-{
-	struct hcx_prep *p = &st->prep[st->prep_head];
-	int ret;
-
-	wait_for_completion(&p->done);
-	st->prep_head = (st->prep_head + 1) % HCX_STREAM_PREP;
-	st->prep_count--;
-	ret = p->err ?: hcx_stream_pace(st, p->len) ?:
-	      hcx_channel_write(&st->ch, p->buf + HCX_REC_HEADROOM, p->len);
-	if (!ret && p->job->type == HCX_REC_DATA)
-		hcx_sync_count(&st->disk->sync, p->job->len, &p->how);
-	return ret;
-}
-
-/* Wait for the records still being prepared: they will not be sent. */
-static void hcx_stream_drain(struct hcx_stream *st)
-{
-	for (; st->prep_count; st->prep_count--) {
-		wait_for_completion(&st->prep[st->prep_head].done);
-		st->prep_head = (st->prep_head + 1) % HCX_STREAM_PREP;
-	}
-}
-
-/* Apply one answer to the oldest record in flight. */
-static int hcx_stream_answer(struct hcx_stream *st,
-			     const struct hcx_rec_ack *ack)
-{
-	struct hcx_stream_job *job = &st->ring[st->head];
-	struct hcx_disk *disk = st->disk;
 	struct hcx_sync *sync = &disk->sync;
 	bool data = job->type == HCX_REC_DATA;
 	bool offer = job->type == HCX_REC_OFFER;
 	bool stale = false;
 
-	if (!st->count || le64_to_cpu(ack->chunk) != job->chunk)
+	if (le64_to_cpu(ack->chunk) != job->chunk)
 		return -EPROTO;
 	switch (ack->status) {
 	case HCX_ACK_ADOPTED:
@@ -475,13 +301,13 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		if (!data)
 			return -EPROTO;
 		atomic64_add(job->len, &sync->acked_bytes);
-		hcx_stream_learn(st, job, HCX_LEARN_HELD);
+		hcx_sync_learn(disk, dedup, job, HCX_LEARN_HELD);
 		break;
 	case HCX_ACK_STALE:
 		if (!data)
 			return -EPROTO;
 		atomic64_inc(&sync->dedup_stale);
-		hcx_stream_learn(st, job, HCX_LEARN_STALE);
+		hcx_sync_learn(disk, dedup, job, HCX_LEARN_STALE);
 		stale = true;
 		break;
 	case HCX_ACK_SAME:
@@ -489,10 +315,10 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		if (!offer)
 			return -EPROTO;
 		if (ack->status == HCX_ACK_SAME) {
-			hcx_stream_learn(st, job, HCX_LEARN_HELD);
+			hcx_sync_learn(disk, dedup, job, HCX_LEARN_HELD);
 			break;
 		}
-		hcx_stream_learn(st, job, HCX_LEARN_DIFFERENT);
+		hcx_sync_learn(disk, dedup, job, HCX_LEARN_DIFFERENT);
 		if (!sync->verify)
 			hcx_bitmap_mark(&disk->map, job->chunk);
 		else if (hcx_bitmap_test(&disk->map, job->chunk))
@@ -501,13 +327,11 @@ static int hcx_stream_answer(struct hcx_stream *st,
 			atomic64_inc(&sync->verify_mismatches);
 		break;
 	case HCX_ACK_FAILED:
-		/* Left in the ring: the stream's failure puts it back. */
+		/* Left in the ring: the lane's failure puts it back. */
 		return -EIO;
 	default:
 		return -EPROTO;
 	}
-	st->head = (st->head + 1) % HCX_STREAM_WINDOW;
-	st->count--;
 	spin_lock(&sync->lock);
 	/* Not written: it goes again, without the references. */
 	if (stale) {
@@ -516,93 +340,14 @@ static int hcx_stream_answer(struct hcx_stream *st,
 		sync->in_flight--;
 		sync->in_flight_bytes -= job->len;
 	}
-	if (!sync->in_flight)
+	spin_unlock(&sync->lock);
+	if (!READ_ONCE(sync->in_flight))
 		hcx_sync_kick(sync);
-	spin_unlock(&sync->lock);
 	return 0;
 }
 
-static int hcx_stream_recv_acks(struct hcx_stream *st)
-{
-	struct hcx_rec_acks *acks;
-	size_t len;
-	u32 i, n;
-	int ret;
-
-	ret = hcx_channel_recv(&st->ch, (void **)&acks, &len);
-	if (ret)
-		return ret;
-	if (hcx_rec_parse(&acks->header, len) != HCX_REC_ACKS)
-		return -EPROTO;
-	n = le32_to_cpu(acks->count);
-	for (i = 0; i < n; i++) {
-		ret = hcx_stream_answer(st, &acks->acks[i]);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* The operation is over: ended, stopped or failed. */
-static bool hcx_sync_over(struct hcx_sync *sync)
-{
-	return READ_ONCE(sync->pass) == HCX_PASS_NONE;
-}
-
-/* The stream's connection belongs to a round that ended. */
-static bool hcx_sync_round_over(struct hcx_stream *st)
-{
-	struct hcx_sync *sync = &st->disk->sync;
-	bool over;
-
-	spin_lock(&sync->lock);
-	over = st->epoch != sync->epoch;
-	spin_unlock(&sync->lock);
-	return over;
-}
-
-/*
- * Exchange records until the operation ends (0) or the connection fails
- * (a negative errno).
- */
-static int hcx_stream_run(struct hcx_stream *st)
-{
-	struct hcx_sync *sync = &st->disk->sync;
-	int kicks, ret;
-
-	for (;;) {
-		kicks = atomic_read(&sync->kicks);
-		hcx_stream_dispatch(st);
-		if (READ_ONCE(st->stop))
-			return -ESHUTDOWN;
-		/* A new round began: join it once this one's records are answered. */
-		if (!st->count && hcx_sync_round_over(st))
-			return -EAGAIN;
-		if (st->prep_count) {
-			ret = hcx_stream_send_prepared(st);
-			/* Answers that arrived meanwhile free the window. */
-			while (!ret && hcx_channel_pending(&st->ch))
-				ret = hcx_stream_recv_acks(st);
-			if (ret)
-				return ret;
-			continue;
-		}
-		/* Everything handed out is sent: wait for answers. */
-		if (st->count) {
-			ret = hcx_stream_recv_acks(st);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (hcx_sync_over(sync))
-			return 0;
-		wait_event_timeout(sync->wait, READ_ONCE(st->stop) ||
-				   atomic_read(&sync->kicks) != kicks, HZ);
-	}
-}
-
-/* The operation cannot go on: end it for every stream. */
-static void hcx_sync_fail(struct hcx_sync *sync, int err)
+/* The operation cannot go on: end it for every lane. */
+void hcx_sync_fail(struct hcx_sync *sync, int err)
 {
 	spin_lock(&sync->lock);
 	sync->last_error = err;
@@ -636,17 +381,18 @@ static void hcx_sync_distrust(struct hcx_sync *sync)
  * one it held at the first (a copy added again, restored or replaced
  * meanwhile), or no longer holding this side's, voids the map's trust.
  */
-static void hcx_sync_welcome(struct hcx_disk *disk, struct hcx_stream *st)
+void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq)
 {
 	struct hcx_sync *sync = &disk->sync;
-	bool ours = st->peer_gen_id == disk->gen_id &&
-		    st->peer_gen_seq == disk->gen_seq;
+	bool ours = gen_id == disk->gen_id && gen_seq == disk->gen_seq;
 
 	spin_lock(&sync->lock);
+	sync->reachable = true;
+	sync->defer_ms = 0;
 	if (!sync->decided) {
 		sync->decided = true;
-		sync->peer_gen_id = st->peer_gen_id;
-		sync->peer_gen_seq = st->peer_gen_seq;
+		sync->peer_gen_id = gen_id;
+		sync->peer_gen_seq = gen_seq;
 		sync->peer_holds_gen = ours;
 		if (sync->kind == HCXREPL_SYNC_KIND_DELTA &&
 		    (!ours || !sync->map_trusted))
@@ -654,140 +400,48 @@ static void hcx_sync_welcome(struct hcx_disk *disk, struct hcx_stream *st)
 	} else if (ours) {
 		sync->peer_holds_gen = true;
 	} else if (sync->peer_holds_gen ||
-		   st->peer_gen_id != sync->peer_gen_id ||
-		   st->peer_gen_seq != sync->peer_gen_seq) {
-		sync->peer_gen_id = st->peer_gen_id;
-		sync->peer_gen_seq = st->peer_gen_seq;
+		   gen_id != sync->peer_gen_id ||
+		   gen_seq != sync->peer_gen_seq) {
+		sync->peer_gen_id = gen_id;
+		sync->peer_gen_seq = gen_seq;
 		hcx_sync_distrust(sync);
 	}
 	spin_unlock(&sync->lock);
 	hcx_sync_kick(sync);
 }
 
-/* The target admitted a newer round than this one: the next goes past it. */
-static void hcx_sync_outrun(struct hcx_sync *sync, u64 epoch)
+/* The current round of the disk's connections. */
+u64 hcx_sync_epoch(struct hcx_sync *sync)
 {
-	spin_lock(&sync->lock);
-	if (epoch >= sync->epoch)
-		sync->epoch = epoch + 1;
-	spin_unlock(&sync->lock);
-	hcx_sync_kick(sync);
-}
-
-/* Say which disk and generation this stream is about; read the answer. */
-static int hcx_stream_hello(struct hcx_stream *st)
-{
-	struct hcx_disk *disk = st->disk;
-	struct hcx_rec_welcome *w;
-	struct hcx_rec_hello *hello;
-	size_t len;
-	int ret;
-
-	hello = (struct hcx_rec_hello *)(st->ctl + HCX_REC_HEADROOM);
-	memset(hello, 0, sizeof(*hello));
-	hello->header.type = HCX_REC_HELLO;
-	hello->stream = cpu_to_le16(st->index);
-	hello->streams = cpu_to_le16(disk->sync.nr_streams);
-	hello->chunk_bytes = cpu_to_le32(hcx_chunk_bytes(disk));
-	hello->size = cpu_to_le64(disk->size);
-	hello->gen_id = cpu_to_le64(disk->gen_id);
-	hello->gen_seq = cpu_to_le64(disk->gen_seq);
-	spin_lock(&disk->sync.lock);
-	st->epoch = disk->sync.epoch;
-	spin_unlock(&disk->sync.lock);
-	hello->epoch = cpu_to_le64(st->epoch);
-	strscpy(hello->name, disk->name, sizeof(hello->name));
-	ret = hcx_channel_send(&st->ch, (u8 *)hello, sizeof(*hello)) ?:
-	      hcx_channel_recv(&st->ch, (void **)&w, &len);
-	if (ret)
-		return ret;
-	if (hcx_rec_parse(&w->header, len) != HCX_REC_WELCOME)
-		return -EPROTO;
-	/* The target's refusals; hcx_error_is_final() says which end it all. */
-	switch (le32_to_cpu(w->status)) {
-	case HCX_WELCOME_OK:
-		/* A target too small to hold the disk says ENOSPC instead. */
-		if (le64_to_cpu(w->size) < disk->size)
-			return -EPROTO;
-		break;
-	case ESTALE:
-		hcx_sync_outrun(&disk->sync, le64_to_cpu(w->epoch));
-		return -ESTALE;
-	case ENOENT:
-	case EROFS:
-	case ENOSPC:
-		return -(int)le32_to_cpu(w->status);
-	default:
-		return -EPROTO;
-	}
-	st->peer_gen_id = le64_to_cpu(w->gen_id);
-	st->peer_gen_seq = le64_to_cpu(w->gen_seq);
-	return 0;
-}
-
-/* Close the connection, and what was keyed for it. */
-static void hcx_stream_close(struct hcx_stream *st)
-{
-	int i;
-
-	for (i = 0; i < HCX_STREAM_PREP; i++)
-		hcx_sealer_free(&st->prep[i].sealer);
-	hcx_channel_close(&st->ch);
-}
-
-static int hcx_stream_connect(struct hcx_stream *st)
-{
-	struct hcx_disk *disk = st->disk;
-	size_t max = hcx_data_max(hcx_chunk_bytes(disk));
-	struct hcx_device *hcx;
-	struct net_device *dev;
-	int i, ret;
-
-	dev = dev_get_by_name(read_pnet(&disk->net), disk->ifname);
-	if (!dev)
-		return -ENODEV;
-	if (!hcx_is_device(dev)) {
-		dev_put(dev);
-		return -ENODEV;
-	}
-	/* The device may go, and come back with another limit. */
-	hcx = netdev_priv(dev);
-	hcx_rate_put(st->rate);
-	st->rate = hcx_rate_get(hcx->rate);
-	ret = hcx_channel_connect(&st->ch, dev);
-	dev_put(dev);
-	if (ret)
-		return ret;
-	ret = hcx_channel_reserve(&st->ch, max);
-	for (i = 0; !ret && i < HCX_STREAM_PREP; i++)
-		ret = hcx_sealer_init(&st->prep[i].sealer, &st->ch, max);
-	ret = ret ?: hcx_stream_hello(st);
-	if (ret)
-		hcx_stream_close(st);
-	return ret;
-}
-
-/*
- * Put back what the lost connection never answered.  Its records may still
- * wait at the target: first a new round, which the target fences this
- * one's connections for before anything put back goes again.
- */
-static void hcx_stream_requeue_all(struct hcx_stream *st)
-{
-	struct hcx_sync *sync = &st->disk->sync;
+	u64 epoch;
 
 	spin_lock(&sync->lock);
-	if (st->count && st->epoch == sync->epoch)
-		sync->epoch++;
-	for (; st->count; st->count--) {
-		hcx_sync_requeue(st->disk, &st->ring[st->head]);
-		st->head = (st->head + 1) % HCX_STREAM_WINDOW;
-	}
+	epoch = sync->epoch;
 	spin_unlock(&sync->lock);
-	hcx_sync_kick(sync);
+	return epoch;
 }
 
-static void hcx_sync_count_connected(struct hcx_sync *sync, int delta)
+/* A round of its own, which fences every connection before it. */
+void hcx_sync_new_round(struct hcx_sync *sync)
+{
+	spin_lock(&sync->lock);
+	sync->epoch++;
+	spin_unlock(&sync->lock);
+}
+
+/* The round EPOCH ended: a lane of it says hello again. */
+bool hcx_sync_round_over(struct hcx_sync *sync, u64 epoch)
+{
+	return hcx_sync_epoch(sync) != epoch;
+}
+
+/* The index the operation's lanes use, or NULL. */
+struct hcx_dedup *hcx_sync_dedup(struct hcx_sync *sync)
+{
+	return sync->wanopt.dedup ? &sync->dedup : NULL;
+}
+
+void hcx_sync_count_connected(struct hcx_sync *sync, int delta)
 {
 	spin_lock(&sync->lock);
 	sync->connected += delta;
@@ -795,11 +449,112 @@ static void hcx_sync_count_connected(struct hcx_sync *sync, int delta)
 }
 
 /*
+ * The target refused the disk's hello: no lane takes the disk again for a
+ * while, twice as long each time up to HCX_SYNC_DEFER_MAX, with jitter.
+ */
+void hcx_sync_defer(struct hcx_sync *sync)
+{
+	unsigned int ms;
+
+	spin_lock(&sync->lock);
+	ms = clamp(sync->defer_ms * 2, HCX_SYNC_DEFER_MIN_MS,
+		   HCX_SYNC_DEFER_MAX_MS);
+	sync->defer_ms = ms;
+	sync->retry_at = jiffies +
+			 msecs_to_jiffies(ms / 2 + get_random_u32_below(ms));
+	spin_unlock(&sync->lock);
+}
+
+/* A lane could not reach the target for the disk, or lost it. */
+void hcx_sync_unreachable(struct hcx_sync *sync)
+{
+	spin_lock(&sync->lock);
+	sync->reachable = false;
+	spin_unlock(&sync->lock);
+}
+
+/**
+ * hcx_sync_lost - put back what a lane's connection never answered
+ * @disk: the disk
+ * @epoch: the round the lane's hello named
+ * @ring: the lane's ring
+ * @head: its oldest job
+ * @count: how many it holds
+ *
+ * The records may still wait at the target: first a new round, which the
+ * target fences the lane's for before anything put back goes again.
+ */
+void hcx_sync_lost(struct hcx_disk *disk, u64 epoch,
+		   const struct hcx_sync_job *ring, unsigned int head,
+		   unsigned int count)
+{
+	struct hcx_sync *sync = &disk->sync;
+
+	if (!count)
+		return;
+	spin_lock(&sync->lock);
+	if (epoch == sync->epoch)
+		sync->epoch++;
+	for (; count; count--) {
+		hcx_sync_requeue(disk, &ring[head]);
+		head = (head + 1) % HCX_STREAM_WINDOW;
+	}
+	spin_unlock(&sync->lock);
+	hcx_sync_kick(sync);
+}
+
+/* A lane found nothing to do: no lane comes back before a kick. */
+void hcx_sync_idle(struct hcx_sync *sync)
+{
+	spin_lock(&sync->lock);
+	sync->idle_kicks = atomic_read(&sync->kicks);
+	sync->idle = true;
+	spin_unlock(&sync->lock);
+}
+
+/**
+ * hcx_sync_wants_lane - whether a lane would find work on the disk
+ * @disk: the disk, on its pool's ready list (the pool's lock is held)
+ * @class: which lanes serve first: its priority, HCX_PRIORITY_SWITCHOVER
+ *	in a switchover
+ *
+ * True when picking might hand something out or move the operation on
+ * (see __hcx_sync_pick()), unless a lane found nothing since the last
+ * kick.  Erring towards true costs a lane a hello.
+ */
+bool hcx_sync_wants_lane(struct hcx_disk *disk, int *class)
+{
+	struct hcx_sync *sync = &disk->sync;
+	bool wants;
+
+	spin_lock(&sync->lock);
+	*class = sync->switchover ? HCX_PRIORITY_SWITCHOVER :
+		 READ_ONCE(sync->priority);
+	if (sync->pass == HCX_PASS_NONE || sync->paused ||
+	    (sync->idle && sync->idle_kicks == atomic_read(&sync->kicks)) ||
+	    time_before(jiffies, sync->retry_at))
+		wants = false;
+	else if (!sync->decided || !kfifo_is_empty(&sync->redo))
+		wants = true;
+	else if (sync->pass == HCX_PASS_OFFER)
+		wants = sync->cursor < disk->nr_chunks || !sync->in_flight;
+	else if (sync->pass == HCX_PASS_SEND)
+		wants = hcx_bitmap_dirty(&disk->map) || !sync->in_flight;
+	else
+		wants = !sync->in_flight &&
+			(!sync->continuous || sync->requeued ||
+			 (sync->map_trusted && !sync->peer_holds_gen &&
+			  !sync->verify) || hcx_bitmap_dirty(&disk->map));
+	spin_unlock(&sync->lock);
+	return wants;
+}
+
+/*
  * Errors that the operator must fix end the operation.  A target without the
  * disk is one only until the operation's first welcome: after that, the
  * target is being restarted or set up again, and the operation waits for it.
  */
-static bool hcx_error_is_final(struct hcx_sync *sync, int err)
+bool hcx_sync_final(struct hcx_sync *sync, int err)
 {
 	bool decided;
 
@@ -809,49 +564,6 @@ static bool hcx_error_is_final(struct hcx_sync *sync, int err)
 	decided = sync->decided;
 	spin_unlock(&sync->lock);
 	return !decided;
-}
-
-static void hcx_stream_work(struct work_struct *work)
-{
-	struct hcx_stream *st = container_of(work, struct hcx_stream, work);
-	struct hcx_sync *sync = &st->disk->sync;
-	unsigned int backoff = HCX_BACKOFF_MIN_MS;
-	int ret;
-
-	while (!READ_ONCE(st->stop) && !hcx_sync_over(sync)) {
-		ret = hcx_stream_connect(st);
-		if (!ret) {
-			hcx_sync_welcome(st->disk, st);
-			hcx_sync_count_connected(sync, 1);
-			backoff = HCX_BACKOFF_MIN_MS;
-			ret = hcx_stream_run(st);
-			hcx_stream_drain(st);
-			hcx_stream_requeue_all(st);
-			hcx_sync_count_connected(sync, -1);
-			hcx_stream_close(st);
-			if (!ret)
-				break;
-			/* Joining a new round is no fault: at once. */
-			if (ret == -EAGAIN)
-				continue;
-			if (!READ_ONCE(st->stop))
-				atomic64_inc(&sync->reconnects);
-		}
-		if (READ_ONCE(st->stop))
-			break;
-		if (hcx_error_is_final(sync, ret)) {
-			hcx_sync_fail(sync, ret);
-			break;
-		}
-		net_dbg_ratelimited("disk %s stream %u: %d, retrying in %u ms\n",
-				    st->disk->name, st->index, ret, backoff);
-		/* With jitter, so that streams and disks do not reconnect in step. */
-		wait_event_timeout(sync->wait,
-				   READ_ONCE(st->stop) || hcx_sync_over(sync),
-				   msecs_to_jiffies(backoff / 2 +
-						    get_random_u32_below(backoff)));
-		backoff = min(backoff * 2, HCX_BACKOFF_MAX_MS);
-	}
 }
 
 static void hcx_sync_tick(struct work_struct *work)
@@ -866,6 +578,9 @@ static void hcx_sync_tick(struct work_struct *work)
 		   over ? 0 : (acked - sync->tick_bytes) * 8);
 	sync->tick_bytes = acked;
 	hcx_nl_disk_notify(disk);
+	/* A disk the target refused: lanes look again once its time came. */
+	if (!over && READ_ONCE(sync->defer_ms) && !READ_ONCE(sync->lanes))
+		hcx_pool_kick(disk->pool);
 	if (!over)
 		queue_delayed_work(hcx_wq, &sync->tick, HZ);
 }
@@ -875,6 +590,7 @@ void hcx_sync_init(struct hcx_sync *sync, u8 streams,
 {
 	spin_lock_init(&sync->lock);
 	INIT_KFIFO(sync->redo);
+	INIT_LIST_HEAD(&sync->ready);
 	init_waitqueue_head(&sync->wait);
 	INIT_DELAYED_WORK(&sync->tick, hcx_sync_tick);
 	sync->nr_streams = streams;
@@ -882,79 +598,14 @@ void hcx_sync_init(struct hcx_sync *sync, u8 streams,
 	hcx_dedup_init(&sync->dedup);
 }
 
-static void hcx_stream_free(struct hcx_stream *st)
-{
-	struct hcx_prep *p;
-	int i;
-
-	hcx_stream_close(st);
-	for (i = 0; i < HCX_STREAM_PREP; i++) {
-		p = &st->prep[i];
-		kvfree(p->bytes);
-		kvfree(p->buf);
-	}
-	kvfree(st->ring[0].blocks);
-	hcx_rate_put(st->rate);
-	kfree(st);
-}
-
-static struct hcx_stream *hcx_stream_new(struct hcx_disk *disk,
-					 unsigned int index)
-{
-	u32 chunk_bytes = hcx_chunk_bytes(disk);
-	size_t blocks_size = hcx_blocks_size(chunk_bytes);
-	struct hcx_stream *st;
-	struct hcx_prep *p;
-	bool ok;
-	u8 *blocks;
-	int i;
-
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return NULL;
-	blocks = kvmalloc_array(HCX_STREAM_WINDOW, blocks_size, GFP_KERNEL);
-	ok = blocks;
-	for (i = 0; ok && i < HCX_STREAM_WINDOW; i++)
-		st->ring[i].blocks = (void *)(blocks + i * blocks_size);
-	for (i = 0; i < HCX_STREAM_PREP; i++) {
-		p = &st->prep[i];
-		INIT_WORK(&p->work, hcx_prep_work);
-		init_completion(&p->done);
-		p->st = st;
-		p->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
-		p->buf = kvmalloc(HCX_REC_HEADROOM + hcx_data_max(chunk_bytes) +
-				  HCX_REC_TAILROOM, GFP_KERNEL);
-		ok = ok && p->bytes && p->buf;
-	}
-	/* The ring's blocks, if any, hang from its first slot. */
-	if (!ok) {
-		hcx_stream_free(st);
-		return NULL;
-	}
-	INIT_WORK(&st->work, hcx_stream_work);
-	st->disk = disk;
-	st->index = index;
-	hcx_channel_init(&st->ch);
-	st->ch.wire_bytes = &disk->sync.wire_bytes;
-	return st;
-}
-
-/* Wait for the streams of the last operation and free them. */
+/* Wait for the lanes of the last operation to let the disk go. */
 static void hcx_sync_reap(struct hcx_disk *disk)
 {
 	struct hcx_sync *sync = &disk->sync;
-	struct hcx_stream *st;
-	int i;
 
 	lockdep_assert_held(&disk->lock);
-	for (i = 0; i < HCX_STREAMS_MAX; i++) {
-		st = sync->streams[i];
-		if (!st)
-			continue;
-		flush_work(&st->work);
-		hcx_stream_free(st);
-		sync->streams[i] = NULL;
-	}
+	if (disk->pool)
+		hcx_pool_unready(disk->pool, disk);
 	/* No preparer is left to hold a workspace. */
 	hcx_encoder_free(&sync->enc);
 	/* The operation is over: a pending tick's event would be its last. */
@@ -980,12 +631,13 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		   bool continuous, bool verify)
 {
 	struct hcx_sync *sync = &disk->sync;
-	struct hcx_stream *st;
-	int i, ret;
+	int ret;
 
 	lockdep_assert_held(&disk->lock);
 	if (hcx_sync_running(disk))
 		return -EBUSY;
+	if (!disk->pool)
+		return -ENOMEM;
 	hcx_sync_reap(disk);
 	/* The preparers' encoder, with the disk's options of the moment. */
 	ret = hcx_encoder_init(&sync->enc, &sync->wanopt, hcx_chunk_bytes(disk));
@@ -998,17 +650,7 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < sync->nr_streams; i++) {
-		st = hcx_stream_new(disk, i);
-		if (!st) {
-			hcx_sync_reap(disk);
-			return -ENOMEM;
-		}
-		sync->streams[i] = st;
-		st->dedup = sync->wanopt.dedup ? &sync->dedup : NULL;
-	}
-
-	/* Streams are not running yet: no need to hold their lock for this. */
+	/* No lane serves the disk yet: no need to hold its lock for this. */
 	if (kind == HCXREPL_SYNC_KIND_FULL)
 		hcx_bitmap_mark_range(&disk->map, 0, disk->nr_chunks - 1);
 	spin_lock(&sync->lock);
@@ -1021,6 +663,10 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 	sync->decided = false;
 	sync->requeued = false;
 	sync->cursor = 0;
+	sync->idle = false;
+	sync->reachable = false;
+	sync->defer_ms = 0;
+	sync->retry_at = jiffies;
 	sync->last_error = 0;
 	kfifo_reset(&sync->redo);
 	if (kind == HCXREPL_SYNC_KIND_FULL)
@@ -1031,30 +677,23 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 	atomic64_set(&sync->verify_mismatches, 0);
 	atomic64_set(&sync->verify_skipped, 0);
 
-	for (i = 0; i < sync->nr_streams; i++)
-		queue_work(hcx_channel_wq, &sync->streams[i]->work);
 	sync->tick_bytes = atomic64_read(&sync->acked_bytes);
 	queue_delayed_work(hcx_wq, &sync->tick, HZ);
+	hcx_pool_ready(disk->pool, disk);
 	return 0;
 }
 
-/* End the running operation, if any, and wait for its streams. */
+/* End the running operation, if any, and wait for its lanes. */
 void hcx_sync_stop(struct hcx_disk *disk)
 {
 	struct hcx_sync *sync = &disk->sync;
-	int i;
 
 	lockdep_assert_held(&disk->lock);
 	spin_lock(&sync->lock);
 	sync->pass = HCX_PASS_NONE;
 	spin_unlock(&sync->lock);
-	for (i = 0; i < HCX_STREAMS_MAX; i++) {
-		if (!sync->streams[i])
-			continue;
-		WRITE_ONCE(sync->streams[i]->stop, true);
-		hcx_channel_shutdown(&sync->streams[i]->ch);
-	}
-	hcx_sync_kick(sync);
+	/* Lanes waiting on the rate limit see it at once. */
+	wake_up_all(&sync->wait);
 	hcx_sync_reap(disk);
 }
 
@@ -1098,14 +737,17 @@ enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk)
 		state = HCXREPL_DISK_STATE_SWITCHOVER;
 	else if (sync->paused)
 		state = HCXREPL_DISK_STATE_PAUSED;
-	else if (!sync->connected)
-		state = HCXREPL_DISK_STATE_CONNECTING;
-	else if (sync->verify)
-		state = HCXREPL_DISK_STATE_VERIFYING;
 	else if (sync->continuous && sync->pass == HCX_PASS_DONE)
 		state = HCXREPL_DISK_STATE_REPLICATING;
-	else
+	else if (sync->connected && sync->verify)
+		state = HCXREPL_DISK_STATE_VERIFYING;
+	else if (sync->connected)
 		state = HCXREPL_DISK_STATE_SYNCING;
+	/* No lane serves it: the disk waits its turn, or the peer is away. */
+	else if (sync->reachable)
+		state = HCXREPL_DISK_STATE_WAITING;
+	else
+		state = HCXREPL_DISK_STATE_CONNECTING;
 	spin_unlock(&sync->lock);
 	return state;
 }
@@ -1137,9 +779,9 @@ void hcx_sync_reset_map(struct hcx_disk *disk, bool trusted)
  * @kind: the sync
  * @verify: a verify instead
  *
- * For a switchover: it fails when no stream is connected for
- * HCX_SYNC_RUN_UNREACHABLE, and otherwise waits as long as streams are
- * connected.
+ * For a switchover: it fails when no lane serves the disk for
+ * HCX_SYNC_RUN_UNREACHABLE (a switchover's disk comes first in the pool),
+ * and otherwise waits as long as lanes serve it.
  *
  * Return: 0, -EHOSTUNREACH, or why the operation failed.
  */
@@ -1161,57 +803,5 @@ int hcx_sync_run(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 	}
 	ret = hcx_sync_over(sync) ? READ_ONCE(sync->last_error) : -EHOSTUNREACH;
 	hcx_sync_stop(disk);
-	return ret;
-}
-
-/*
- * Ask the target to take over, with the next generation, over a channel of
- * its own.  The disk's lock is held and no operation runs.
- *
- * Return: 0 once the target answered that it took over; a negative errno
- * when it refused or the connection failed, in which case it may or may
- * not have taken over if the answer alone was lost (states.rst).
- */
-int hcx_sync_promote_peer(struct hcx_disk *disk)
-{
-	struct hcx_rec_promoted *answer;
-	struct hcx_rec_promote *promote;
-	struct hcx_stream *st;
-	size_t len;
-	int ret;
-
-	lockdep_assert_held(&disk->lock);
-	st = hcx_stream_new(disk, 0);
-	if (!st)
-		return -ENOMEM;
-	/* A round of its own, which fences every connection before it. */
-	spin_lock(&disk->sync.lock);
-	disk->sync.epoch++;
-	spin_unlock(&disk->sync.lock);
-	ret = hcx_stream_connect(st);
-	/* Once more past a round the target admitted from elsewhere. */
-	if (ret == -ESTALE)
-		ret = hcx_stream_connect(st);
-	if (ret)
-		goto out;
-	/* Only the copy the last sync brought up to date takes over. */
-	if (st->peer_gen_id != disk->gen_id ||
-	    st->peer_gen_seq != disk->gen_seq) {
-		ret = -ESTALE;
-		goto out;
-	}
-	promote = (struct hcx_rec_promote *)(st->ctl + HCX_REC_HEADROOM);
-	memset(promote, 0, sizeof(*promote));
-	promote->header.type = HCX_REC_PROMOTE;
-	promote->gen_id = cpu_to_le64(disk->gen_id);
-	promote->gen_seq = cpu_to_le64(disk->gen_seq + 1);
-	ret = hcx_channel_send(&st->ch, (u8 *)promote, sizeof(*promote)) ?:
-	      hcx_channel_recv(&st->ch, (void **)&answer, &len);
-	if (!ret && hcx_rec_parse(&answer->header, len) != HCX_REC_PROMOTED)
-		ret = -EPROTO;
-	if (!ret)
-		ret = hcx_rec_status(answer->status);
-out:
-	hcx_stream_free(st);
 	return ret;
 }

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The sync engine of a source disk: which chunks go to the target, over
- * how many streams, and what the target acknowledged.
+ * The sync engine of a source disk: which chunks go to the target, and
+ * what the target acknowledged.  Its device pair's lanes (pool.h) carry
+ * the records.
  */
 #ifndef _HCX_SYNC_H
 #define _HCX_SYNC_H
 
 #include <linux/atomic.h>
 #include <linux/kfifo.h>
+#include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -17,15 +19,19 @@
 #include "wanopt.h"
 
 struct hcx_disk;
-struct hcx_stream;
+struct hcx_rec_ack;
 
-/* Where streams prepare their records (sync.c): CPU work, unbound. */
+/* Where lanes prepare their records (pool.c): CPU work, unbound. */
 extern struct workqueue_struct *hcx_prep_wq;
 
-/* Records a stream has sent and not had acknowledged, at most. */
+/* Records a lane has sent and not had acknowledged, at most. */
 #define HCX_STREAM_WINDOW	32
+/* Lanes serving one disk at once, at most: its "streams". */
 #define HCX_STREAMS_MAX		16
 #define HCX_STREAMS_DEFAULT	4
+/* Disks of higher priority are served first; a switchover's above all. */
+#define HCX_PRIORITY_DEFAULT	5
+#define HCX_PRIORITY_SWITCHOVER	10
 
 /* The passes of an operation. */
 enum hcx_sync_pass {
@@ -33,6 +39,21 @@ enum hcx_sync_pass {
 	HCX_PASS_OFFER,		/* hashes of every chunk, compared there */
 	HCX_PASS_SEND,		/* dirty chunks, sent */
 	HCX_PASS_DONE,		/* nothing left: wait for acks, or writes */
+};
+
+/**
+ * struct hcx_sync_job - a record sent and not yet answered
+ * @chunk: the chunk it is about
+ * @len: the chunk's bytes
+ * @type: HCX_REC_DATA, HCX_REC_OFFER or HCX_REC_ADOPT
+ * @blocks: how its blocks travelled, and their hashes: what the answer
+ *	teaches the deduplication index; the ring slot's own, kept across jobs
+ */
+struct hcx_sync_job {
+	u64 chunk;
+	u32 len;
+	u8 type;
+	struct hcx_blocks *blocks;
 };
 
 /**
@@ -55,24 +76,32 @@ enum hcx_sync_pass {
  * @peer_gen_seq: and its counter
  * @epoch: the current round of connections: bumped by each operation's
  *	start and by each connection lost with records unanswered; only its
- *	streams get records to send
+ *	lanes get records to send
  * @requeued: a failure put chunks back behind the cursor: sweep again
  * @switchover: a switchover runs the operation; the state says so
  * @cursor: the next chunk of the pass
- * @connected: streams connected to the target
+ * @connected: lanes serving the disk that the target welcomed
+ * @reachable: the last lane to try reached the target: a disk no lane
+ *	serves waits its turn, rather than for a connection
+ * @defer_ms: how long the target's last refusal deferred the disk
+ * @retry_at: no lane takes the disk before this (jiffies)
+ * @idle: a lane found nothing to do at @idle_kicks
+ * @idle_kicks: @kicks then: lanes leave the disk alone until a kick
  * @in_flight: records sent and not acknowledged, all streams
  * @in_flight_bytes: their chunks' bytes
  * @redo: offers that a lost connection never got an answer to
  * @last_error: why the last operation stopped, 0 when it finished
- * @nr_streams: how many streams an operation uses
- * @streams: the streams of the running operation; under the disk's lock
+ * @nr_streams: lanes that may serve the disk at once
+ * @priority: 1 to 9: disks of a higher one are served first
+ * @ready: in its pool's list of disks whose operation runs (pool.c)
+ * @lanes: lanes serving it now, under the pool's lock
  * @wanopt: the disk's WAN optimization options; under the disk's lock,
  *	changed only between operations
- * @enc: the encoder of the operation's preparers, made with @wanopt when
- *	it starts and emptied when it is reaped
+ * @enc: the encoder of the preparers serving the operation, made with
+ *	@wanopt when it starts and emptied when it is reaped
  * @dedup: the deduplication index of this side as a source
  * @kicks: bumped whenever work may have appeared
- * @wait: streams wait here for work, a resume, or the end
+ * @wait: woken at each kick: the end of the operation, lanes going
  * @tick: once a second while an operation runs: throughput, events
  * @acked_bytes: chunk bytes the target acknowledged as written
  * @wire_bytes: bytes this side sent and received on the channel's sockets
@@ -104,13 +133,20 @@ struct hcx_sync {
 	bool switchover;
 	u64 cursor;
 	unsigned int connected;
+	bool reachable;
+	unsigned int defer_ms;
+	unsigned long retry_at;
+	bool idle;
+	int idle_kicks;
 	unsigned int in_flight;
 	u64 in_flight_bytes;
 	DECLARE_KFIFO(redo, u64, HCX_STREAM_WINDOW * HCX_STREAMS_MAX);
 	int last_error;
 
 	u8 nr_streams;
-	struct hcx_stream *streams[HCX_STREAMS_MAX];
+	u8 priority;
+	struct list_head ready;
+	unsigned int lanes;
 	struct hcx_wanopt_conf wanopt;
 	struct hcx_encoder enc;
 	struct hcx_dedup dedup;
@@ -132,6 +168,12 @@ struct hcx_sync {
 	u64 throughput_bps;
 };
 
+/* The operation is over: ended, stopped or failed. */
+static inline bool hcx_sync_over(struct hcx_sync *sync)
+{
+	return READ_ONCE(sync->pass) == HCX_PASS_NONE;
+}
+
 void hcx_sync_init(struct hcx_sync *sync, u8 streams,
 		   const struct hcx_wanopt_conf *wanopt);
 void hcx_sync_count(struct hcx_sync *sync, u32 len,
@@ -146,7 +188,26 @@ enum hcxrepl_disk_state hcx_sync_state(struct hcx_disk *disk);
 void hcx_sync_dirtied(struct hcx_sync *sync);
 int hcx_sync_run(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 		 bool verify);
-int hcx_sync_promote_peer(struct hcx_disk *disk);
+
+/* For the lanes (pool.c). */
+bool hcx_sync_pick(struct hcx_disk *disk, u64 epoch, struct hcx_sync_job *job);
+int hcx_sync_answer(struct hcx_disk *disk, const struct hcx_sync_job *job,
+		    const struct hcx_rec_ack *ack, struct hcx_dedup *dedup);
+void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq);
+u64 hcx_sync_epoch(struct hcx_sync *sync);
+void hcx_sync_new_round(struct hcx_sync *sync);
+bool hcx_sync_round_over(struct hcx_sync *sync, u64 epoch);
+struct hcx_dedup *hcx_sync_dedup(struct hcx_sync *sync);
+void hcx_sync_count_connected(struct hcx_sync *sync, int delta);
+void hcx_sync_unreachable(struct hcx_sync *sync);
+void hcx_sync_defer(struct hcx_sync *sync);
+void hcx_sync_lost(struct hcx_disk *disk, u64 epoch,
+		   const struct hcx_sync_job *ring, unsigned int head,
+		   unsigned int count);
+void hcx_sync_idle(struct hcx_sync *sync);
+bool hcx_sync_wants_lane(struct hcx_disk *disk, int *class);
+bool hcx_sync_final(struct hcx_sync *sync, int err);
+void hcx_sync_fail(struct hcx_sync *sync, int err);
 void hcx_sync_reset_map(struct hcx_disk *disk, bool trusted);
 void hcx_sync_set_switchover(struct hcx_disk *disk, bool on);
 

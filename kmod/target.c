@@ -5,7 +5,9 @@
  * While a device is up it listens on TCP on its listen port, beside its
  * UDP sockets (socket.c opens and closes both).  Each accepted connection
  * becomes a work item on hcx_channel_wq that runs the responder's
- * handshake, reads the hello naming a disk, and then serves records: a
+ * handshake, reads the hello naming a disk of this device, and then serves
+ * records; a release lets the disk go and a later hello names another
+ * (the source's lanes serve the device pair's disks in turn, pool.c).  A
  * data record is decoded (wanopt.c), its references checked against the
  * target's own blocks, and written to the backing device; an offer is
  * compared with the digest of the target's own copy.  Answers go back in
@@ -95,9 +97,11 @@ struct hcx_listener {
  * struct hcx_target_conn - a connection from the peer's source
  * @list: in hcx_target_conns
  * @work: serves the connection, from handshake to close
- * @dev: the device, during the handshake and hello; NULL after
+ * @dev: the device, during the handshake and first hello; NULL after
  * @dev_tracker: tracks that reference
- * @disk: the disk it writes, after the hello; NULL before
+ * @net: the device's namespace, where hellos find their disks
+ * @ifname: the device's name: a hello names one of its disks
+ * @disk: the disk it writes, after a hello; NULL before
  * @epoch: the source's round of connections it belongs to, from the hello
  * @accepted: when it was accepted (jiffies); its deadline runs from then
  * @from: the address it came from, port zero
@@ -113,6 +117,7 @@ struct hcx_listener {
  * @flush: some of them report writes: flush before sending them
  * @bytes: where a chunk is decoded, or read to be hashed
  * @blocks: the blocks of a chunk read to be hashed
+ * @buf_bytes: the chunk size @bytes and @blocks hold
  * @dec: the decoder
  */
 struct hcx_target_conn {
@@ -120,6 +125,8 @@ struct hcx_target_conn {
 	struct work_struct work;
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
+	possible_net_t net;
+	char ifname[IFNAMSIZ];
 	struct hcx_disk *disk;
 	u64 epoch;
 	unsigned long accepted;
@@ -136,6 +143,7 @@ struct hcx_target_conn {
 	bool flush;
 	u8 *bytes;
 	struct hcx_blocks *blocks;
+	u32 buf_bytes;
 	struct hcx_decoder dec;
 };
 
@@ -144,6 +152,9 @@ static LIST_HEAD(hcx_target_conns);
 
 static void hcx_target_end(bool (*match)(struct hcx_target_conn *conn,
 					 const void *arg), const void *arg);
+static int hcx_target_release(struct hcx_target_conn *conn);
+static int hcx_target_rehello(struct hcx_target_conn *conn,
+			      struct hcx_rec_hello *hello, size_t len);
 
 #define HCX_ACKS_BYTES	(HCX_REC_HEADROOM + sizeof(struct hcx_rec_acks) + \
 			 HCX_ACKS_MAX * sizeof(struct hcx_rec_ack) + \
@@ -432,13 +443,17 @@ static int hcx_target_serve(struct hcx_target_conn *conn)
 {
 	struct hcx_msg_header *hdr;
 	size_t len;
-	int ret;
+	int type, ret;
 
 	for (;;) {
 		ret = hcx_channel_recv(&conn->ch, (void **)&hdr, &len);
 		if (ret)
 			return ret;
-		switch (hcx_rec_parse(hdr, len)) {
+		type = hcx_rec_parse(hdr, len);
+		/* After a release, only a hello. */
+		if (!conn->disk && type != HCX_REC_HELLO)
+			return -EPROTO;
+		switch (type) {
 		case HCX_REC_DATA:
 			ret = hcx_target_data(conn, (void *)hdr, len);
 			break;
@@ -450,6 +465,12 @@ static int hcx_target_serve(struct hcx_target_conn *conn)
 			break;
 		case HCX_REC_ADOPT:
 			ret = hcx_target_adopt(conn, (void *)hdr);
+			break;
+		case HCX_REC_HELLO:
+			ret = hcx_target_rehello(conn, (void *)hdr, len);
+			break;
+		case HCX_REC_RELEASE:
+			ret = hcx_target_release(conn);
 			break;
 		default:
 			ret = -EPROTO;
@@ -488,11 +509,12 @@ int hcx_target_parse_hello(const struct hcx_rec_hello *hello, size_t len)
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_target_parse_hello);
 
-/* Check a hello against the disk it names. */
-static int hcx_target_check(struct hcx_disk *disk,
+/* Check a hello against the disk it names, which must be this device's. */
+static int hcx_target_check(struct hcx_target_conn *conn,
+			    struct hcx_disk *disk,
 			    const struct hcx_rec_hello *hello)
 {
-	if (!disk)
+	if (!disk || strcmp(disk->ifname, conn->ifname))
 		return -ENOENT;
 	if (READ_ONCE(disk->role) != HCXREPL_DISK_ROLE_TARGET ||
 	    READ_ONCE(disk->deleting))
@@ -539,27 +561,23 @@ static int hcx_target_admit(struct hcx_target_conn *conn, bool *fenced)
 }
 
 /*
- * Read the hello, attach the disk it names, admit the connection's round
+ * Serve a hello: attach the disk it names, admit the connection's round
  * and welcome the source with the generation this target holds.  The
  * target holds the source's generation only once the source says it
  * completed a full or checksum pass (hcx_target_adopt()), and is no
  * longer consistent from now on.
  */
-static int hcx_target_hello(struct hcx_target_conn *conn)
+static int hcx_target_hello(struct hcx_target_conn *conn,
+			    struct hcx_rec_hello *hello, size_t len)
 {
 	struct hcx_rec_welcome *w;
-	struct hcx_rec_hello *hello;
 	struct hcx_disk *disk;
 	bool fenced = false;
 	u32 chunk_bytes;
 	char name[HCXREPL_DISK_NAME_MAX];
 	int err;
-	size_t len;
 	int ret;
 
-	ret = hcx_channel_recv(&conn->ch, (void **)&hello, &len);
-	if (ret)
-		return ret;
 	ret = hcx_target_parse_hello(hello, len);
 	if (ret < 0)
 		return ret;
@@ -568,9 +586,9 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 	conn->source_size = le64_to_cpu(hello->size);
 	strscpy(name, hello->name, sizeof(name));
 
-	disk = hcx_disk_get(dev_net(conn->dev), name);
+	disk = hcx_disk_get(read_pnet(&conn->net), name);
 	mutex_lock(&hcx_target_lock);
-	err = hcx_target_check(disk, hello);
+	err = hcx_target_check(conn, disk, hello);
 	if (!err) {
 		conn->disk = disk;
 		conn->epoch = le64_to_cpu(hello->epoch);
@@ -613,11 +631,48 @@ static int hcx_target_hello(struct hcx_target_conn *conn)
 	/* Admitted: from now on TCP's own timeouts apply. */
 	hcx_channel_end_deadline(&conn->ch);
 	conn->ch.wire_bytes = &conn->disk->sync.wire_bytes;
-	conn->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
-	conn->blocks = kvmalloc(hcx_blocks_size(chunk_bytes), GFP_KERNEL);
-	if (!conn->bytes || !conn->blocks)
-		return -ENOMEM;
+	if (conn->buf_bytes < chunk_bytes) {
+		kvfree(conn->bytes);
+		kvfree(conn->blocks);
+		conn->buf_bytes = 0;
+		conn->bytes = kvmalloc(chunk_bytes, GFP_KERNEL);
+		conn->blocks = kvmalloc(hcx_blocks_size(chunk_bytes),
+					GFP_KERNEL);
+		if (!conn->bytes || !conn->blocks)
+			return -ENOMEM;
+		conn->buf_bytes = chunk_bytes;
+	}
 	return hcx_channel_reserve(&conn->ch, hcx_data_max(chunk_bytes));
+}
+
+/*
+ * The source is done with the connection's disk for now: the answers so
+ * far go, and the connection lets the disk go (it no longer shows as
+ * syncing here), until a hello names one again.
+ */
+static int hcx_target_release(struct hcx_target_conn *conn)
+{
+	struct hcx_disk *disk;
+	int ret;
+
+	ret = hcx_target_send_acks(conn);
+	if (ret)
+		return ret;
+	conn->ch.wire_bytes = NULL;
+	mutex_lock(&hcx_target_lock);
+	disk = conn->disk;
+	conn->disk = NULL;
+	mutex_unlock(&hcx_target_lock);
+	if (disk)
+		hcx_disk_put(disk);
+	return 0;
+}
+
+/* A later hello, after a release or not: served as the first one was. */
+static int hcx_target_rehello(struct hcx_target_conn *conn,
+			      struct hcx_rec_hello *hello, size_t len)
+{
+	return hcx_target_release(conn) ?: hcx_target_hello(conn, hello, len);
 }
 
 static struct hcx_device *hcx_target_device(struct hcx_target_conn *conn)
@@ -630,6 +685,8 @@ static void hcx_target_conn_work(struct work_struct *work)
 	struct hcx_target_conn *conn = container_of(work, struct hcx_target_conn,
 						    work);
 	struct socket *sock = conn->sock;
+	struct hcx_rec_hello *hello;
+	size_t len;
 	int ret;
 
 	conn->sock = NULL;
@@ -638,7 +695,8 @@ static void hcx_target_conn_work(struct work_struct *work)
 		mutex_lock(&hcx_target_lock);
 		conn->authenticated = true;
 		mutex_unlock(&hcx_target_lock);
-		ret = hcx_target_hello(conn);
+		ret = hcx_channel_recv(&conn->ch, (void **)&hello, &len) ?:
+		      hcx_target_hello(conn, hello, len);
 	}
 	mutex_lock(&hcx_target_lock);
 	if (ret == -ETIMEDOUT && !conn->evicted)
@@ -752,6 +810,8 @@ static void hcx_target_accepted(struct net_device *dev, struct socket *sock)
 	}
 	conn->dev = dev;
 	netdev_hold(dev, &conn->dev_tracker, GFP_KERNEL);
+	write_pnet(&conn->net, dev_net(dev));
+	strscpy(conn->ifname, dev->name, sizeof(conn->ifname));
 	list_add(&conn->list, &hcx_target_conns);
 	queue_work(hcx_channel_wq, &conn->work);
 	mutex_unlock(&hcx_target_lock);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: the interconnect's TCP throughput next to WireGuard's, both
-# measured in one VM run on the same topology, and their ratio; then disk
+# measured in one VM run on the same topology, and their ratio; a wave of
+# 200 disks against one disk of the same size (bench_wave.sh); then disk
 # replication next to DRBD over WireGuard (bench_disk.sh).
 #
 #   site-a [tunnel 10.9.0.1] ~~ veth underlay, MTU 1500 ~~ [10.9.0.2] site-b
@@ -26,5 +27,8 @@ build_module "$kver" "/lib/modules/$kver/build" >/dev/null ||
 echo "== interconnect: booting Linux $kver with 2 vCPUs (about 3 minutes)"
 selftests/vm/vm.sh --kernel "$series" --cpus 2 --mem 2G --timeout 900 \
 	--out build/bench -- bash selftests/bench_guest.sh
+echo "== a wave: 200 disks of 1 MiB against one disk of 200 MiB, 2 vCPUs"
+selftests/vm/vm.sh --kernel "$series" --cpus 2 --mem 2G --timeout 1800 \
+	--out build/bench-wave -- bash selftests/bench_wave.sh
 echo "== disks: two sites, one vCPU each"
 selftests/bench_disk.sh "$series"

@@ -80,16 +80,13 @@ workload() {
 	done
 }
 
-# Each line of hcxrepl monitor, narrowed to 80 columns: the state, a
-# shorter bar, percent, rate, lag and reduction (the name and the ETA go).
-# A shell loop, not awk, whose input buffering would hold the lines back.
-narrow() {
-	local state pct rate lag unit red full empty
-	while read -r _ state _ pct rate _ _ _ _ lag unit _ red; do
-		printf -v full '%*s' $((${pct%%.*} / 5)) ''
-		printf -v empty '%*s' $((20 - ${#full})) ''
-		printf '  %-11s [%s%s] %6s  %5s Mbit/s  lag %-9s  %s\n' "$state" \
-			"${full// /#}" "${empty// /.}" "$pct" "$rate" "$lag $unit" "$red"
+# The lines of hcxrepl monitor, indented: each fits 80 columns, the
+# summary of the sources first whenever it changes.  A shell loop, not
+# sed, whose output buffering would hold the lines back.
+indent() {
+	local line
+	while IFS= read -r line; do
+		printf '  %s\n' "$line"
 	done
 }
 
@@ -158,8 +155,8 @@ nsx site-b ip addr add 10.20.0.2/24 dev br-app
 say "Site A applies its plan: the VM's disk, whose full sync starts"
 cat "$work/site-a.plan"
 # The monitor shows the disk from when the plan adds it.
-nsx site-a hcxrepl monitor vm1 > >(narrow) &
-monitor=$! # the monitor, whose end ends narrow
+nsx site-a hcxrepl monitor vm1 > >(indent) &
+monitor=$! # the monitor, whose end ends indent
 t_sync=$(now)
 shown "site A's plan applies" run site-a hcxrepl plan apply "$work/site-a.plan"
 nsx site-a ip addr add 10.20.0.1/24 dev br-app

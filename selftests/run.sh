@@ -162,7 +162,7 @@ batch 6.12 2700 basic=selftests/basic.sh \
 	lockout=selftests/lockout.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
 	plan=selftests/plan.sh "faults=selftests/faults.sh --rounds 8 $RANDOM" \
-	hostile=selftests/hostile.sh rate=selftests/rate.sh
+	hostile=selftests/hostile.sh rate=selftests/rate.sh wave=selftests/wave.sh
 # Two VMs of one vCPU each, while the debug lane ends: three threads on two
 # cores for a few minutes, which costs the debug lane less than waiting.
 step two-sites selftests/two_sites.sh

@@ -16,7 +16,8 @@
 #   got its reference before the deletion starts nothing, and the module
 #   unloads;
 # - a map of a billion chunks marked whole, by a full sync and by a
-#   discard, without holding a CPU.
+#   discard, without holding a CPU;
+# - a source cannot name a target disk of another device of the peer.
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 . "$(dirname "$0")/lib/sites.sh"
@@ -161,6 +162,30 @@ rm "$work/huge.img"
 # When the refused switchover would have fired.
 [ $((SECONDS - armed)) -ge 27 ] || sleep $((27 - (SECONDS - armed)))
 nsx site-a ip link set wan0 up
+
+# A disk of another device at the target: site B's hcx1, paired with no
+# one, holds a target disk vmx.  Site A's source vmx, through hcx0, must
+# not reach it: a hello names a disk of the device that accepted the
+# connection only, and the first welcome's ENOENT fails the sync.
+nsx site-b ip link add hcx1 type hcxrepl
+nsx site-b ip link set hcx1 up
+truncate -s 4M "$work/x-a.img" "$work/x-b.img"
+loop_xa=$(losetup -f --show "$work/x-a.img")
+loop_xb=$(losetup -f --show "$work/x-b.img")
+dd if=/dev/urandom of="$loop_xa" bs=1M count=4 status=none
+check "a target disk of another device at site B" nsx site-b hcxrepl \
+	disk add vmx dev hcx1 backing "$loop_xb" role target
+check "a source of that name at site A" nsx site-a hcxrepl disk add vmx \
+	dev hcx0 backing "$loop_xa" role source
+check "its full sync starts" nsx site-a hcxrepl disk sync vmx full
+check "and ends" wait_idle site-a vmx 60
+check_eq "with ENOENT: no disk of that name on the peer's device" 2 \
+	"$(field site-a vmx last_error)"
+check "the other device's disk was not written" \
+	cmp -s "$loop_xb" <(head -c 4M /dev/zero)
+nsx site-a hcxrepl disk del vmx
+nsx site-b hcxrepl disk del vmx
+losetup -d "$loop_xa" "$loop_xb"
 
 losetup -d "$loop_a" "$loop_b"
 ip -all netns delete

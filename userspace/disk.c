@@ -34,6 +34,7 @@ static const char *const state_names[] = {
 	[HCXREPL_DISK_STATE_PAUSED] = "paused",
 	[HCXREPL_DISK_STATE_VERIFYING] = "verifying",
 	[HCXREPL_DISK_STATE_SWITCHOVER] = "switchover",
+	[HCXREPL_DISK_STATE_WAITING] = "waiting",
 };
 
 static const char *const kind_names[] = {
@@ -185,6 +186,7 @@ static void print_disk_json(const struct disk_reply *r, bool stats)
 	json_string("interconnect", r->ifname);
 	json_u64("chunk_bytes", hcx_attr_u32(r->a[HCXREPL_A_DISK_CHUNK_BYTES]));
 	json_u64("streams", hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]));
+	json_u64("priority", hcx_attr_u8(r->a[HCXREPL_A_DISK_PRIORITY]));
 	if (r->a[HCXREPL_A_DISK_DEDUP])
 		json_bool("dedup", hcx_attr_u8(r->a[HCXREPL_A_DISK_DEDUP]));
 	if (r->a[HCXREPL_A_DISK_COMPRESS])
@@ -308,10 +310,11 @@ static void print_disk_text(const struct disk_reply *r, bool stats)
 	printf("  device: %s\n", r->device);
 	printf("  backing: %s\n", r->backing);
 	printf("  interconnect: %s\n", r->ifname);
-	printf("  chunk: %s, %u streams\n",
+	printf("  chunk: %s, %u streams, priority %u\n",
 	       human_bytes(a, sizeof(a),
 			   hcx_attr_u32(r->a[HCXREPL_A_DISK_CHUNK_BYTES])),
-	       hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]));
+	       hcx_attr_u8(r->a[HCXREPL_A_DISK_STREAMS]),
+	       hcx_attr_u8(r->a[HCXREPL_A_DISK_PRIORITY]));
 	print_wanopt_text(r);
 	printf("  synced: %.1f%% (%s of %s), lag %s, %.1f Mbit/s\n",
 	       percent_synced(r),
@@ -432,6 +435,7 @@ static int info_of(const struct nlmsghdr *nlh, struct hcx_disk_info *d)
 	d->state = hcx_attr_u8(r.a[HCXREPL_A_DISK_STATE]);
 	d->chunk = hcx_attr_u32(r.a[HCXREPL_A_DISK_CHUNK_BYTES]);
 	d->streams = hcx_attr_u8(r.a[HCXREPL_A_DISK_STREAMS]);
+	d->priority = hcx_attr_u8(r.a[HCXREPL_A_DISK_PRIORITY]);
 	d->wanopt.dedup = hcx_attr_u8(r.a[HCXREPL_A_DISK_DEDUP]);
 	d->wanopt.compress = disk_compress(&r);
 	d->wanopt.level = disk_compress(&r) == HCXREPL_COMPRESS_ZSTD ?
@@ -462,13 +466,16 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int hcx_disk_list(struct hcx_genl *g, struct hcx_disk_info **disks, size_t *n)
+int hcx_disk_list(struct hcx_genl *g, const char *name,
+		  struct hcx_disk_info **disks, size_t *n)
 {
 	struct disk_list l = { NULL, 0 };
 	struct nlmsghdr *nlh;
 	int ret;
 
-	nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_GET, NLM_F_DUMP);
+	nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_GET, name ? 0 : NLM_F_DUMP);
+	if (name)
+		mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
 	ret = hcx_genl_talk(g, nlh, list_cb, &l);
 	if (ret) {
 		hcx_disk_list_free(l.disks, l.n);
@@ -515,24 +522,50 @@ bool hcx_parse_size(const char *text, uint64_t *out)
 	return true;
 }
 
-bool hcx_parse_streams(const char *text, uint8_t *out)
+/* A whole number from LO to HI. */
+static bool parse_small(const char *text, long lo, long hi, uint8_t *out)
 {
 	char *end;
 	long v = strtol(text, &end, 10);
 
-	if (*end || end == text || v < 1 || v > 16)
+	if (*end || end == text || v < lo || v > hi)
 		return false;
 	*out = v;
 	return true;
 }
 
+bool hcx_parse_streams(const char *text, uint8_t *out)
+{
+	return parse_small(text, 1, 16, out);
+}
+
+bool hcx_parse_priority(const char *text, uint8_t *out)
+{
+	return parse_small(text, 1, 9, out);
+}
+
+/* KEY's value by PARSE, or a message saying it must be LO to HI. */
+static bool parse_option(bool (*parse)(const char *, uint8_t *),
+			 const char *key, int lo, int hi, const char *text,
+			 uint8_t *out, const char *what)
+{
+	if (parse(text, out))
+		return true;
+	fprintf(stderr, "hcxrepl: disk %s: %s must be %d to %d, not '%s'\n",
+		what, key, lo, hi, text);
+	return false;
+}
+
 static bool parse_streams(const char *text, uint8_t *out, const char *what)
 {
-	if (hcx_parse_streams(text, out))
-		return true;
-	fprintf(stderr, "hcxrepl: disk %s: streams must be 1 to 16, not '%s'\n",
-		what, text);
-	return false;
+	return parse_option(hcx_parse_streams, "streams", 1, 16, text, out,
+			    what);
+}
+
+static bool parse_priority(const char *text, uint8_t *out, const char *what)
+{
+	return parse_option(hcx_parse_priority, "priority", 1, 9, text, out,
+			    what);
 }
 
 bool hcx_parse_compress(const char *text, struct hcx_wanopt *w)
@@ -623,18 +656,23 @@ int hcx_disk_new(struct hcx_genl *g, const struct hcx_disk_conf *conf)
 		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_CHUNK_BYTES, conf->chunk);
 	if (conf->streams)
 		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, conf->streams);
+	if (conf->priority)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_PRIORITY, conf->priority);
 	put_wanopt(nlh, &conf->wanopt);
 	return hcx_genl_talk(g, nlh, NULL, NULL);
 }
 
 int hcx_disk_set_options(struct hcx_genl *g, const char *name,
-			 uint8_t streams, const struct hcx_wanopt *w)
+			 uint8_t streams, uint8_t priority,
+			 const struct hcx_wanopt *w)
 {
 	struct nlmsghdr *nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_SET, 0);
 
 	mnl_attr_put_strz(nlh, HCXREPL_A_DISK_NAME, name);
 	if (streams)
 		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_STREAMS, streams);
+	if (priority)
+		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_PRIORITY, priority);
 	put_wanopt(nlh, w);
 	return hcx_genl_talk(g, nlh, NULL, NULL);
 }
@@ -681,6 +719,9 @@ static int disk_add(int argc, char **argv)
 		} else if (!strcmp(key, "streams")) {
 			if (!parse_streams(val, &conf.streams, "add"))
 				return 1;
+		} else if (!strcmp(key, "priority")) {
+			if (!parse_priority(val, &conf.priority, "add"))
+				return 1;
 		} else if ((ret = parse_wanopt(key, val, &conf.wanopt, "add"))) {
 			if (ret < 0)
 				return 1;
@@ -712,7 +753,7 @@ static int disk_add(int argc, char **argv)
 static int disk_set(int argc, char **argv)
 {
 	struct hcx_wanopt w = HCX_WANOPT_INIT;
-	uint8_t streams = 0;
+	uint8_t streams = 0, priority = 0;
 	struct hcx_genl g;
 	int i, ret;
 
@@ -732,6 +773,9 @@ static int disk_set(int argc, char **argv)
 		if (!strcmp(key, "streams")) {
 			if (!parse_streams(val, &streams, "set"))
 				return 1;
+		} else if (!strcmp(key, "priority")) {
+			if (!parse_priority(val, &priority, "set"))
+				return 1;
 		} else if ((ret = parse_wanopt(key, val, &w, "set"))) {
 			if (ret < 0)
 				return 1;
@@ -743,7 +787,8 @@ static int disk_set(int argc, char **argv)
 	}
 	if (hcx_genl_open(&g) < 0)
 		return 1;
-	return disk_done(&g, hcx_disk_set_options(&g, argv[1], streams, &w),
+	return disk_done(&g, hcx_disk_set_options(&g, argv[1], streams,
+						  priority, &w),
 			 "set", argv[1]);
 }
 
@@ -905,17 +950,32 @@ static int disk_action(int argc, char **argv)
 			 verb, name);
 }
 
-/* monitor: the disks' progress, as events arrive. */
-#define MONITOR_MAX	64
+/*
+ * monitor: the disks' progress, as events arrive.  A summary line first
+ * (the wave: disks done, running, waiting, failed; the aggregate rate and
+ * ETA), then a line per disk; every line fits 80 columns.  On a terminal
+ * the block is redrawn in place; otherwise each event prints the disk's
+ * line, and the summary whenever it changed.
+ */
+struct monitor_disk {
+	char name[HCXREPL_DISK_NAME_MAX];
+	uint8_t role;
+	uint8_t state;
+	bool failed;			/* its last operation failed */
+	uint64_t lag;
+	uint64_t bps;
+	char line[96];
+};
 
 struct monitor {
 	const char *name;		/* only this disk, or all */
 	bool json;
 	bool tty;
-	unsigned int n;			/* disks on screen */
+	size_t n;			/* disks known */
+	size_t cap;
+	struct monitor_disk *disks;
 	unsigned int drawn;		/* lines drawn last time */
-	char names[MONITOR_MAX][HCXREPL_DISK_NAME_MAX];
-	char lines[MONITOR_MAX][256];
+	char summary[96];
 };
 
 static void eta_text(char *buf, size_t len, uint64_t lag, uint64_t bps)
@@ -931,34 +991,96 @@ static void eta_text(char *buf, size_t len, uint64_t lag, uint64_t bps)
 		return;
 	}
 	s = lag * 8 / bps;
-	snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600,
-		 s / 60 % 60, s % 60);
+	if (s > 99 * 3600 + 59 * 60 + 59)
+		snprintf(buf, len, ">99h");
+	else
+		snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
+			 s / 3600, s / 60 % 60, s % 60);
 }
 
-/* One line: name, state, a bar, percent, rate, ETA, lag, reduction. */
+/* One line, at most 79 characters: name, state, bar, percent, rate, ETA, reduction. */
 static void monitor_line(char *buf, size_t len, const struct disk_reply *r)
 {
 	uint64_t lag = disk_u64(r, HCXREPL_A_DISK_LAG_BYTES);
 	uint64_t bps = disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS);
 	double pct = percent_synced(r);
-	char bar[31], eta[24], lagtext[32], reduction[32];
-	int i, fill = pct * 30 / 100;
+	char bar[13], eta[16], reduction[32];
+	int i, fill = pct * 12 / 100;
 
-	for (i = 0; i < 30; i++)
+	for (i = 0; i < 12; i++)
 		bar[i] = i < fill ? '#' : '.';
-	bar[30] = '\0';
+	bar[12] = '\0';
 	eta_text(eta, sizeof(eta), lag, bps);
-	snprintf(buf, len, "%-12.12s %-11s [%s] %5.1f%% %8.1f Mbit/s  ETA %-8s lag %-10s reduction %s",
+	snprintf(buf, len, "%-12.12s %-11s [%s] %5.1f%% %6.1f Mb/s ETA %-8s %.7s",
 		 r->name, name_of(state_names, ARRAY_SIZE(state_names),
 				  hcx_attr_u8(r->a[HCXREPL_A_DISK_STATE])),
 		 bar, pct, bps / 1e6, eta,
-		 human_bytes(lagtext, sizeof(lagtext), lag),
 		 reduction_text(reduction, sizeof(reduction), r));
+}
+
+/*
+ * "disks 200: done 150, running 16, waiting 34, failed 0; 812.3 Mb/s,
+ * ETA 0:00:42": the sources only (a target's progress is its
+ * source's).  A source is done when no operation runs and nothing is
+ * left to send, failed when its last operation failed.
+ */
+static void monitor_summary(struct monitor *m)
+{
+	unsigned int done = 0, running = 0, waiting = 0, failed = 0, n = 0;
+	uint64_t lag = 0, bps = 0;
+	char eta[16];
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct monitor_disk *d = &m->disks[i];
+
+		if (d->role != HCXREPL_DISK_ROLE_SOURCE)
+			continue;
+		n++;
+		lag += d->lag;
+		bps += d->bps;
+		if (d->state == HCXREPL_DISK_STATE_WAITING)
+			waiting++;
+		else if (d->state != HCXREPL_DISK_STATE_IDLE)
+			running++;
+		else if (d->failed)
+			failed++;
+		else if (!d->lag)
+			done++;
+	}
+	eta_text(eta, sizeof(eta), lag, bps);
+	snprintf(m->summary, sizeof(m->summary),
+		 "disks %u: done %u, running %u, waiting %u, failed %u; %.1f Mb/s, ETA %s",
+		 n, done, running, waiting, failed, bps / 1e6, eta);
+}
+
+/* The disk's entry, added when new; NULL without memory. */
+static struct monitor_disk *monitor_disk(struct monitor *m, const char *name)
+{
+	struct monitor_disk *d;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->disks[i].name, name))
+			return &m->disks[i];
+	if (m->n == m->cap) {
+		d = realloc(m->disks, (m->cap ? 2 * m->cap : 64) * sizeof(*d));
+		if (!d)
+			return NULL;
+		m->disks = d;
+		m->cap = m->cap ? 2 * m->cap : 64;
+	}
+	d = &m->disks[m->n++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	return d;
 }
 
 static void monitor_show(struct monitor *m, const struct disk_reply *r)
 {
-	unsigned int i;
+	char before[sizeof(m->summary)];
+	struct monitor_disk *d;
+	size_t i;
 
 	if (m->name && strcmp(m->name, r->name))
 		return;
@@ -968,23 +1090,29 @@ static void monitor_show(struct monitor *m, const struct disk_reply *r)
 		fflush(stdout);
 		return;
 	}
-	for (i = 0; i < m->n && strcmp(m->names[i], r->name); i++)
-		;
-	if (i == m->n) {
-		if (m->n == MONITOR_MAX)
-			return;
-		snprintf(m->names[m->n++], HCXREPL_DISK_NAME_MAX, "%s", r->name);
-	}
-	monitor_line(m->lines[i], sizeof(m->lines[i]), r);
+	d = monitor_disk(m, r->name);
+	if (!d)
+		return;
+	d->role = hcx_attr_u8(r->a[HCXREPL_A_DISK_ROLE]);
+	d->state = hcx_attr_u8(r->a[HCXREPL_A_DISK_STATE]);
+	d->failed = hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR]);
+	d->lag = disk_u64(r, HCXREPL_A_DISK_LAG_BYTES);
+	d->bps = disk_u64(r, HCXREPL_A_DISK_THROUGHPUT_BPS);
+	monitor_line(d->line, sizeof(d->line), r);
+	memcpy(before, m->summary, sizeof(before));
+	monitor_summary(m);
 	if (!m->tty) {
-		printf("%s\n", m->lines[i]);
+		if (strcmp(before, m->summary))
+			printf("%s\n", m->summary);
+		printf("%s\n", d->line);
 	} else {
 		/* Redraw the block of lines in place. */
 		if (m->drawn)
 			printf("\033[%uA", m->drawn);
+		printf("\r%s\033[K\n", m->summary);
 		for (i = 0; i < m->n; i++)
-			printf("\r%s\033[K\n", m->lines[i]);
-		m->drawn = m->n;
+			printf("\r%s\033[K\n", m->disks[i].line);
+		m->drawn = m->n + 1;
 	}
 	fflush(stdout);
 }
@@ -1002,6 +1130,19 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Every disk's state, again while events overran the socket meanwhile. */
+static int monitor_dump(struct hcx_genl *g, struct monitor *m)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	do {
+		nlh = hcx_genl_request(g, HCXREPL_CMD_DISK_GET, NLM_F_DUMP);
+		ret = hcx_genl_talk(g, nlh, monitor_cb, m);
+	} while (ret == -ENOBUFS);
+	return ret;
+}
+
 /* monitor [NAME]: the current state, then every event, until killed. */
 static int disk_monitor(int argc, char **argv, const struct hcx_options *opt)
 {
@@ -1010,7 +1151,7 @@ static int disk_monitor(int argc, char **argv, const struct hcx_options *opt)
 		.json = opt->json,
 		.tty = isatty(STDOUT_FILENO),
 	};
-	struct nlmsghdr *nlh;
+	int rcvbuf = 4 << 20;
 	struct hcx_genl g;
 	ssize_t len;
 	int ret;
@@ -1029,10 +1170,17 @@ static int disk_monitor(int argc, char **argv, const struct hcx_options *opt)
 		hcx_genl_close(&g);
 		return 1;
 	}
-	nlh = hcx_genl_request(&g, HCXREPL_CMD_DISK_GET, NLM_F_DUMP);
-	ret = hcx_genl_talk(&g, nlh, monitor_cb, &m);
+	/* Room for a wave's events: hundreds of disks report every second. */
+	setsockopt(mnl_socket_get_fd(g.sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &rcvbuf, sizeof(rcvbuf));
+	ret = monitor_dump(&g, &m);
 	while (!ret) {
 		len = mnl_socket_recvfrom(g.sock, g.buf, MNL_SOCKET_BUFFER_SIZE);
+		/* Events were lost: read every disk's state again. */
+		if (len < 0 && errno == ENOBUFS) {
+			ret = monitor_dump(&g, &m);
+			continue;
+		}
 		if (len < 0) {
 			ret = -errno;
 			break;
@@ -1042,6 +1190,7 @@ static int disk_monitor(int argc, char **argv, const struct hcx_options *opt)
 	}
 	fprintf(stderr, "hcxrepl: monitor: %s\n", hcx_genl_strerror(&g, ret));
 	hcx_genl_close(&g);
+	free(m.disks);
 	return 1;
 }
 

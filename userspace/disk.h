@@ -27,7 +27,10 @@ struct hcx_wanopt {
 
 #define HCX_WANOPT_INIT { .dedup = -1, .compress = -1 }
 
-/* What disk add sends; 0 (chunk, streams) and -1 (wanopt) leave defaults. */
+/*
+ * What disk add sends; 0 (chunk, streams, priority) and -1 (wanopt) leave
+ * defaults.
+ */
 struct hcx_disk_conf {
 	const char *name;
 	unsigned int ifindex;
@@ -35,6 +38,7 @@ struct hcx_disk_conf {
 	const char *backing;
 	uint32_t chunk;
 	uint8_t streams;
+	uint8_t priority;
 	struct hcx_wanopt wanopt;
 };
 
@@ -48,6 +52,7 @@ struct hcx_disk_info {
 	uint8_t state;
 	uint32_t chunk;
 	uint8_t streams;
+	uint8_t priority;
 	struct hcx_wanopt wanopt;	/* every field given; level 0 unless zstd */
 	uint64_t switchover_at;		/* 0: none scheduled */
 };
@@ -57,6 +62,8 @@ struct hcx_disk_info {
 bool hcx_parse_size(const char *text, uint64_t *out);
 /* 1 to 16. */
 bool hcx_parse_streams(const char *text, uint8_t *out);
+/* 1 to 9. */
+bool hcx_parse_priority(const char *text, uint8_t *out);
 /* "lz4", "zstd", "zstd:LEVEL" or "none" into W's compress and level. */
 bool hcx_parse_compress(const char *text, struct hcx_wanopt *w);
 /* HH:MM[:SS] (the next such instant), +N[s|m|h] or @EPOCH: seconds. */
@@ -72,13 +79,19 @@ const char *hcx_compress_name(unsigned int compress);
  * with the kernel's explanation in G (hcx_genl_strerror()).
  */
 int hcx_disk_new(struct hcx_genl *g, const struct hcx_disk_conf *conf);
+/* STREAMS and PRIORITY 0 leave them. */
 int hcx_disk_set_options(struct hcx_genl *g, const char *name,
-			 uint8_t streams, const struct hcx_wanopt *w);
+			 uint8_t streams, uint8_t priority,
+			 const struct hcx_wanopt *w);
 /* ACTION with a sync KIND (-1: none), a switchover time WHEN (0: none). */
 int hcx_disk_act(struct hcx_genl *g, const char *name, uint8_t action,
 		 int kind, uint64_t when, bool verify);
-/* Every disk of the namespace; free them with hcx_disk_list_free(). */
-int hcx_disk_list(struct hcx_genl *g, struct hcx_disk_info **disks, size_t *n);
+/*
+ * Every disk of the namespace, or the one named NAME; free them with
+ * hcx_disk_list_free().
+ */
+int hcx_disk_list(struct hcx_genl *g, const char *name,
+		  struct hcx_disk_info **disks, size_t *n);
 void hcx_disk_list_free(struct hcx_disk_info *disks, size_t n);
 
 int hcx_cmd_disk(int argc, char **argv, const struct hcx_options *opt);

@@ -50,7 +50,8 @@ enum plan_key {
 	K_DEVICE, K_PRIVATE_KEY_FILE, K_LISTEN_PORT, K_RATE, K_RATE_WINDOW,
 	K_PUBLIC_KEY, K_ENDPOINT, K_PSK_FILE, K_KEEPALIVE,
 	K_BRIDGE, K_PORTS,
-	K_NAME, K_BACKING, K_ROLE, K_CHUNK, K_STREAMS, K_DEDUP, K_COMPRESS,
+	K_NAME, K_BACKING, K_ROLE, K_CHUNK, K_STREAMS, K_PRIORITY, K_DEDUP,
+	K_COMPRESS,
 	K_DEDUP_CACHE, K_SYNC, K_SWITCHOVER,
 	K_COUNT
 };
@@ -75,6 +76,7 @@ static const struct {
 	[K_ROLE] = { "Role", SEC_DISK },
 	[K_CHUNK] = { "Chunk", SEC_DISK },
 	[K_STREAMS] = { "Streams", SEC_DISK },
+	[K_PRIORITY] = { "Priority", SEC_DISK },
 	[K_DEDUP] = { "Dedup", SEC_DISK },
 	[K_COMPRESS] = { "Compress", SEC_DISK },
 	[K_DEDUP_CACHE] = { "DedupCache", SEC_DISK },
@@ -124,6 +126,7 @@ struct plan_disk {
 	/* Phase 1's findings and decisions. */
 	const struct hcx_disk_info *cur;	/* NULL: the disk is added */
 	uint8_t set_streams;		/* 0: unchanged */
+	uint8_t set_priority;		/* 0: unchanged */
 	struct hcx_wanopt set_wanopt;	/* -1, 0, false: unchanged */
 	bool schedule;			/* schedule the switchover */
 	char cur_device[64];		/* the tracking device, once added */
@@ -299,6 +302,11 @@ static int parse_disk_key(struct plan *p, struct plan_disk *d,
 	case K_STREAMS:
 		if (!hcx_parse_streams(value, &d->conf.streams))
 			return plan_error(p, p->line, "invalid Streams '%s' (1 to 16)",
+					  value);
+		return 0;
+	case K_PRIORITY:
+		if (!hcx_parse_priority(value, &d->conf.priority))
+			return plan_error(p, p->line, "invalid Priority '%s' (1 to 9)",
 					  value);
 		return 0;
 	case K_DEDUP:
@@ -859,6 +867,8 @@ static bool options_differ(struct plan_disk *d)
 
 	if (d->conf.streams && d->conf.streams != d->cur->streams)
 		d->set_streams = d->conf.streams;
+	if (d->conf.priority && d->conf.priority != d->cur->priority)
+		d->set_priority = d->conf.priority;
 	if (want->dedup >= 0 && want->dedup != cur->dedup)
 		set->dedup = want->dedup;
 	if (want->compress >= 0 && (want->compress != cur->compress ||
@@ -871,8 +881,8 @@ static bool options_differ(struct plan_disk *d)
 		set->has_cache = true;
 		set->cache = want->cache;
 	}
-	return d->set_streams || set->dedup >= 0 || set->compress >= 0 ||
-	       set->has_cache;
+	return d->set_streams || d->set_priority || set->dedup >= 0 ||
+	       set->compress >= 0 || set->has_cache;
 }
 
 /* The disk that holds backing REAL already, if any. */
@@ -936,7 +946,10 @@ static int check_disk(struct plan *p, struct plan_disk *d)
 		return plan_error(p, d->at[K_CHUNK],
 				  "disk '%s' exists with chunk %" PRIu32 ", not %" PRIu32,
 				  d->name, cur->chunk, d->conf.chunk);
-	if (options_differ(d) && cur->state != HCXREPL_DISK_STATE_IDLE)
+	/* A priority changes at any time; the other options do not. */
+	if (options_differ(d) && cur->state != HCXREPL_DISK_STATE_IDLE &&
+	    (d->set_streams || d->set_wanopt.dedup >= 0 ||
+	     d->set_wanopt.compress >= 0 || d->set_wanopt.has_cache))
 		return plan_error(p, d->line,
 				  "disk '%s' is %s: its options change between operations only",
 				  d->name, hcx_disk_state_name(cur->state));
@@ -964,7 +977,7 @@ static int prepare(struct plan *p)
 		return -1;
 	if (check_device(p))
 		return -1;
-	ret = hcx_disk_list(&p->g, &p->cur_disks, &p->nr_cur_disks);
+	ret = hcx_disk_list(&p->g, NULL, &p->cur_disks, &p->nr_cur_disks);
 	if (ret)
 		return plan_error(p, p->disks ? p->disks[0].line : p->iface_line,
 				  "cannot list the disks: %s",
@@ -1146,6 +1159,8 @@ static void describe_disk(const struct plan_disk *d, bool would,
 	} else {
 		if (d->set_streams)
 			report_add(&items, ", ", "streams %u", d->set_streams);
+		if (d->set_priority)
+			report_add(&items, ", ", "priority %u", d->set_priority);
 		if (set->dedup >= 0)
 			report_add(&items, ", ", "dedup %s", set->dedup ? "on" : "off");
 		if (set->compress == HCXREPL_COMPRESS_ZSTD)
@@ -1270,11 +1285,11 @@ static int add_disk(struct plan *p, struct plan_disk *d)
 	ret = hcx_disk_new(&p->g, &d->conf);
 	if (ret)
 		return ret;
-	if (!hcx_disk_list(&p->g, &disks, &n)) {
+	/* Its tracking device, for the report: this disk alone. */
+	if (!hcx_disk_list(&p->g, d->name, &disks, &n)) {
 		for (i = 0; i < n; i++)
-			if (!strcmp(disks[i].name, d->name))
-				snprintf(d->cur_device, sizeof(d->cur_device),
-					 "%s", disks[i].device);
+			snprintf(d->cur_device, sizeof(d->cur_device), "%s",
+				 disks[i].device);
 		hcx_disk_list_free(disks, n);
 	}
 	switch (d->sync) {
@@ -1301,9 +1316,10 @@ static int apply_disk(struct plan *p, struct plan_disk *d)
 
 	if (!d->cur)
 		ret = add_disk(p, d);
-	else if (d->set_streams || set->dedup >= 0 || set->compress >= 0 ||
-		 set->has_cache)
-		ret = hcx_disk_set_options(&p->g, d->name, d->set_streams, set);
+	else if (d->set_streams || d->set_priority || set->dedup >= 0 ||
+		 set->compress >= 0 || set->has_cache)
+		ret = hcx_disk_set_options(&p->g, d->name, d->set_streams,
+					   d->set_priority, set);
 	if (!ret && d->schedule)
 		ret = hcx_disk_act(&p->g, d->name, HCXREPL_DISK_ACTION_SWITCHOVER,
 				   -1, d->switchover_at, d->switchover_verify);

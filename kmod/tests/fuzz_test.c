@@ -716,6 +716,7 @@ struct rec_fixture {
 	struct hcx_rec_promote promote;
 	struct hcx_rec_promoted promoted;
 	struct hcx_rec_adopt adopt;
+	struct hcx_rec_release release;
 	struct data_seed data[9];
 	unsigned int ndata;
 	struct hcx_decoder dec;
@@ -738,6 +739,10 @@ static const struct fuzz_field chunk_fields[] = {
 	{ 4, 4 }, { 8, 8 }, { 16, 8 }, { 0, 0 },
 };
 
+static const struct fuzz_field release_fields[] = {
+	{ 0, 1 }, { 1, 1 }, { 0, 0 },
+};
+
 static const struct fuzz_field acks_fields[] = {
 	{ 4, 4 }, { 8, 8 }, { 16, 1 }, { 17, 1 }, { 0, 0 },
 };
@@ -754,6 +759,7 @@ static int rec_model(const u8 *m, size_t len)
 {
 	static const size_t exact[] = {
 		[1] = 108, [2] = 40, [4] = 48, [6] = 24, [7] = 8, [8] = 24,
+		[9] = 4,
 	};
 	u32 i, n;
 
@@ -778,7 +784,7 @@ static int rec_model(const u8 *m, size_t len)
 		if (len == exact[m[0]] && get_unaligned_le32(m + 4))
 			return 0;
 		fallthrough;
-	case 1: case 2: case 7:
+	case 1: case 2: case 7: case 9:
 		return len == exact[m[0]] ? m[0] : 0;
 	}
 	return 0;
@@ -1083,6 +1089,7 @@ static void rec_fixture_init(struct kunit *test, struct rec_fixture *t,
 	t->adopt.header.type = HCX_REC_ADOPT;
 	t->adopt.gen_id = cpu_to_le64(0x1234);
 	t->adopt.gen_seq = cpu_to_le64(7);
+	t->release.header.type = HCX_REC_RELEASE;
 
 	/* Zero, text, random and repeated blocks of a 16 KiB chunk. */
 	bytes = kunit_kzalloc(test, DATA_CHUNK, GFP_KERNEL);
@@ -1131,6 +1138,8 @@ static void rec_add_seeds(struct fuzz *f, struct rec_fixture *t,
 	fuzz_add_seed(f, &t->promoted, sizeof(t->promoted), status_fields,
 		      NULL);
 	fuzz_add_seed(f, &t->adopt, sizeof(t->adopt), chunk_fields, NULL);
+	fuzz_add_seed(f, &t->release, sizeof(t->release), release_fields,
+		      NULL);
 	for (i = first; i <= last; i++)
 		fuzz_add_seed(f, t->data[i].rec, t->data[i].rec_len,
 			      data_fields, &t->data[i]);

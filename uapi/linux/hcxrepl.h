@@ -52,6 +52,8 @@ enum hcxrepl_disk_role {
  * @HCXREPL_DISK_STATE_VERIFYING: A verify compares hashes.
  * @HCXREPL_DISK_STATE_SWITCHOVER: A switchover holds writes and sends the last
  *   changes.
+ * @HCXREPL_DISK_STATE_WAITING: An operation runs but no connection serves the
+ *   disk now: it waits its turn among the device pair's disks.
  */
 enum hcxrepl_disk_state {
 	HCXREPL_DISK_STATE_IDLE,
@@ -61,6 +63,7 @@ enum hcxrepl_disk_state {
 	HCXREPL_DISK_STATE_PAUSED,
 	HCXREPL_DISK_STATE_VERIFYING,
 	HCXREPL_DISK_STATE_SWITCHOVER,
+	HCXREPL_DISK_STATE_WAITING,
 };
 
 /**
@@ -199,6 +202,7 @@ enum {
 	HCXREPL_A_DISK_STATS,
 	HCXREPL_A_DISK_LAST_ERROR,
 	HCXREPL_A_DISK_IFNAME,
+	HCXREPL_A_DISK_PRIORITY,
 
 	__HCXREPL_A_DISK_MAX
 };
