@@ -648,6 +648,7 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 	struct hcx_disk *disk = lane->disk;
 	struct hcx_sync *sync = &disk->sync;
 	bool moved = false;
+	int kicks = 0;
 	int ret;
 
 	for (;;) {
@@ -659,6 +660,8 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 			goto failed;
 		lane->dedup = hcx_sync_dedup(sync);
 		hcx_sync_welcome(disk, lane->peer_gen_id, lane->peer_gen_seq);
+		/* Kicks from now on are news to this lane (not its welcome's). */
+		kicks = hcx_sync_kicks(sync);
 		hcx_sync_count_connected(sync, 1);
 		ret = hcx_lane_run(lane, &moved);
 		hcx_lane_drain(lane);
@@ -678,7 +681,7 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 		if (ret)
 			hcx_lane_close(lane);
 		if (!moved)
-			hcx_sync_idle(sync);
+			hcx_sync_idle(sync, kicks);
 		lane->backoff = HCX_BACKOFF_MIN_MS;
 		return 0;
 	}

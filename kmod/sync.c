@@ -77,13 +77,13 @@ static void hcx_sync_kick(struct hcx_sync *sync)
 }
 
 /*
- * A write dirtied chunks: continuous replication that no lane serves
- * wants one.  From the write path, maybe in an interrupt.
+ * A write dirtied chunks: continuous replication wants a lane, even when
+ * one serves it now, which may be letting it go for want of work.  From
+ * the write path, maybe in an interrupt.
  */
 void hcx_sync_dirtied(struct hcx_sync *sync)
 {
-	if (READ_ONCE(sync->continuous) && !READ_ONCE(sync->lanes) &&
-	    !hcx_sync_over(sync))
+	if (READ_ONCE(sync->continuous) && !hcx_sync_over(sync))
 		hcx_sync_kick(sync);
 }
 
@@ -503,13 +503,23 @@ void hcx_sync_lost(struct hcx_disk *disk, u64 epoch,
 	hcx_sync_kick(sync);
 }
 
-/* A lane found nothing to do: no lane comes back before a kick. */
-void hcx_sync_idle(struct hcx_sync *sync)
+/*
+ * A lane that took the disk when its kicks were at KICKS found nothing to
+ * do: no lane comes back before a kick after that one (a kick while the
+ * lane looked is not lost).
+ */
+void hcx_sync_idle(struct hcx_sync *sync, int kicks)
 {
 	spin_lock(&sync->lock);
-	sync->idle_kicks = atomic_read(&sync->kicks);
+	sync->idle_kicks = kicks;
 	sync->idle = true;
 	spin_unlock(&sync->lock);
+}
+
+/* The disk's kicks so far, for hcx_sync_idle(). */
+int hcx_sync_kicks(struct hcx_sync *sync)
+{
+	return atomic_read(&sync->kicks);
 }
 
 /**

@@ -204,7 +204,8 @@ void hcx_sync_defer(struct hcx_sync *sync);
 void hcx_sync_lost(struct hcx_disk *disk, u64 epoch,
 		   const struct hcx_sync_job *ring, unsigned int head,
 		   unsigned int count);
-void hcx_sync_idle(struct hcx_sync *sync);
+void hcx_sync_idle(struct hcx_sync *sync, int kicks);
+int hcx_sync_kicks(struct hcx_sync *sync);
 bool hcx_sync_wants_lane(struct hcx_disk *disk, int *class);
 bool hcx_sync_final(struct hcx_sync *sync, int err);
 void hcx_sync_fail(struct hcx_sync *sync, int err);
