@@ -125,6 +125,7 @@ struct hcx_prep {
  * @epoch: the disk's round of connections its hello named
  * @peer_gen_id: the generation the target held at its welcome
  * @peer_gen_seq: and its counter
+ * @adoptions: the disk's adoptions when it sent its last hello
  * @refused: the target refused its last hello (and ends the connection)
  * @ch: its channel
  * @connected: @ch is connected
@@ -153,6 +154,7 @@ struct hcx_lane {
 	u64 epoch;
 	u64 peer_gen_id;
 	u64 peer_gen_seq;
+	u64 adoptions;
 	bool refused;
 	struct hcx_channel ch;
 	bool connected;
@@ -402,6 +404,7 @@ static int hcx_lane_hello(struct hcx_lane *lane)
 	hello->gen_id = cpu_to_le64(disk->gen_id);
 	hello->gen_seq = cpu_to_le64(disk->gen_seq);
 	lane->epoch = hcx_sync_epoch(&disk->sync);
+	lane->adoptions = hcx_sync_adoptions(&disk->sync);
 	hello->epoch = cpu_to_le64(lane->epoch);
 	strscpy(hello->name, disk->name, sizeof(hello->name));
 	lane->ch.wire_bytes = &disk->sync.wire_bytes;
@@ -659,7 +662,8 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 		if (ret)
 			goto failed;
 		lane->dedup = hcx_sync_dedup(sync);
-		hcx_sync_welcome(disk, lane->peer_gen_id, lane->peer_gen_seq);
+		hcx_sync_welcome(disk, lane->peer_gen_id, lane->peer_gen_seq,
+				 lane->adoptions);
 		/* Kicks from now on are news to this lane (not its welcome's). */
 		kicks = hcx_sync_kicks(sync);
 		hcx_sync_count_connected(sync, 1);

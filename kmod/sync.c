@@ -295,6 +295,7 @@ int hcx_sync_answer(struct hcx_disk *disk, const struct hcx_sync_job *job,
 			return -EPROTO;
 		spin_lock(&sync->lock);
 		sync->peer_holds_gen = true;
+		sync->adoptions++;
 		spin_unlock(&sync->lock);
 		break;
 	case HCX_ACK_WRITTEN:
@@ -381,7 +382,8 @@ static void hcx_sync_distrust(struct hcx_sync *sync)
  * one it held at the first (a copy added again, restored or replaced
  * meanwhile), or no longer holding this side's, voids the map's trust.
  */
-void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq)
+void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq,
+		      u64 adoptions)
 {
 	struct hcx_sync *sync = &disk->sync;
 	bool ours = gen_id == disk->gen_id && gen_seq == disk->gen_seq;
@@ -399,6 +401,14 @@ void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq)
 			hcx_sync_distrust(sync);
 	} else if (ours) {
 		sync->peer_holds_gen = true;
+	} else if (adoptions != sync->adoptions &&
+		   gen_id == sync->peer_gen_id &&
+		   gen_seq == sync->peer_gen_seq) {
+		/*
+		 * The hello went before the target adopted this side's
+		 * generation and the welcome tells the copy as it was then:
+		 * no news (the welcome after a hello sent now would say).
+		 */
 	} else if (sync->peer_holds_gen ||
 		   gen_id != sync->peer_gen_id ||
 		   gen_seq != sync->peer_gen_seq) {
@@ -408,6 +418,17 @@ void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq)
 	}
 	spin_unlock(&sync->lock);
 	hcx_sync_kick(sync);
+}
+
+/* Adoptions the target acknowledged so far, for hcx_sync_welcome(). */
+u64 hcx_sync_adoptions(struct hcx_sync *sync)
+{
+	u64 n;
+
+	spin_lock(&sync->lock);
+	n = sync->adoptions;
+	spin_unlock(&sync->lock);
+	return n;
 }
 
 /* The current round of the disk's connections. */

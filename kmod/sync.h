@@ -74,6 +74,7 @@ struct hcx_sync_job {
  * @peer_gen_id: the generation the target held at this operation's first
  *	welcome, or at the last that voided the map's trust
  * @peer_gen_seq: and its counter
+ * @adoptions: adopt records the target acknowledged in this instance
  * @epoch: the current round of connections: bumped by each operation's
  *	start and by each connection lost with records unanswered; only its
  *	lanes get records to send
@@ -128,6 +129,7 @@ struct hcx_sync {
 	bool peer_holds_gen;
 	u64 peer_gen_id;
 	u64 peer_gen_seq;
+	u64 adoptions;
 	u64 epoch;
 	bool requeued;
 	bool switchover;
@@ -193,7 +195,9 @@ int hcx_sync_run(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 bool hcx_sync_pick(struct hcx_disk *disk, u64 epoch, struct hcx_sync_job *job);
 int hcx_sync_answer(struct hcx_disk *disk, const struct hcx_sync_job *job,
 		    const struct hcx_rec_ack *ack, struct hcx_dedup *dedup);
-void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq);
+void hcx_sync_welcome(struct hcx_disk *disk, u64 gen_id, u64 gen_seq,
+		      u64 adoptions);
+u64 hcx_sync_adoptions(struct hcx_sync *sync);
 u64 hcx_sync_epoch(struct hcx_sync *sync);
 void hcx_sync_new_round(struct hcx_sync *sync);
 bool hcx_sync_round_over(struct hcx_sync *sync, u64 epoch);
