@@ -40,6 +40,7 @@
 #include "noise.h"
 #include "send.h"
 #include "socket.h"
+#include "wanopt.h"
 
 static struct rtnl_link_ops hcx_link_ops;
 
@@ -141,6 +142,7 @@ static int hcx_dev_init(struct net_device *dev)
 	hcx->rate = hcx_rate_new();
 	if (!hcx->rate)
 		return -ENOMEM;
+	hcx->dedup_cache = HCX_DEDUP_CACHE_DEFAULT;
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats) {
 		ret = -ENOMEM;

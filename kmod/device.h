@@ -58,6 +58,8 @@ struct hcx_identity {
  * @cookies: the cookie and rate-limit defence of the handshake
  * @drops: drop counters by reason, lockless
  * @rate: the replication rate limit; its own lock and references
+ * @dedup_cache: the memory cap of the deduplication index its source
+ *	disks share (pool.c); written under @conf_lock, read without it
  */
 struct hcx_device {
 	struct net_device *dev;
@@ -75,7 +77,13 @@ struct hcx_device {
 	struct hcx_cookie_checker cookies;
 	struct hcx_drop_stats drops;
 	struct hcx_rate *rate;
+	u64 dedup_cache;
 };
+
+static inline u64 hcx_device_dedup_cache(const struct hcx_device *hcx)
+{
+	return READ_ONCE(hcx->dedup_cache);
+}
 
 /* The largest frame the device sends or delivers: a VLAN tag included. */
 static inline unsigned int hcx_max_frame(const struct net_device *dev)

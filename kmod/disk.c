@@ -29,9 +29,10 @@
  *
  * Lifetime: the registry holds the first reference.  Deletion unlists the
  * disk, stops its sync and target connections, deletes the gendisk, waits
- * for bios in flight and only then releases the backing device, so that it
- * is free again when disk-del returns.  The memory goes with the last
- * reference.
+ * for bios in flight and for readers under its fence (other disks' target
+ * connections reading a block a reference names, found while the registry
+ * lists it) and only then releases the backing device, so that it is free
+ * again when disk-del returns.  The memory goes with the last reference.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -355,8 +356,6 @@ void hcx_disk_become(struct hcx_disk *disk, enum hcxrepl_disk_role role)
 	disk->epoch++;
 	up_write(&disk->fence);
 	WRITE_ONCE(disk->consistent, true);
-	/* What the index knew was about the other side's copy of the old role. */
-	hcx_dedup_free(&disk->sync.dedup);
 	set_disk_ro(disk->gd, !source);
 	/* What readers cached while replication wrote underneath is stale. */
 	if (source)
@@ -368,7 +367,6 @@ static void hcx_disk_free(struct kref *ref)
 {
 	struct hcx_disk *disk = container_of(ref, struct hcx_disk, refcount);
 
-	hcx_dedup_free(&disk->sync.dedup);
 	/* Lanes never hold a disk's last reference (pool.c). */
 	hcx_pool_put(disk->pool);
 	put_disk(disk->gd);
@@ -406,6 +404,51 @@ struct hcx_disk *hcx_disk_get(struct net *net, const char *name)
 		kref_get(&disk->refcount);
 	mutex_unlock(&hcx_disks_lock);
 	return disk;
+}
+
+/**
+ * hcx_disk_read_replica - read a block of another disk a reference names
+ * @net: the namespace of the device that accepted the connection
+ * @ifname: that device
+ * @nr: the disk's number (its tracking device's, which its welcome gave)
+ * @pos: the block's byte position
+ * @buf: where it is read
+ * @len: its bytes
+ *
+ * Only a target disk of that device is read: it holds what this device's
+ * peer sent it.  Its fence, taken while the registry still lists it, is
+ * held across the read, and deletion waits for it before the backing
+ * device and the disk go (hcx_disk_destroy()), so no reference is needed,
+ * nor dropped here.  A fence being taken for writing (a role change, a
+ * newer round) is not waited for: the reference is merely stale.
+ *
+ * Return: 0; -ENOENT when no such disk is there, the block lies past its
+ * end or its fence is busy; or the read's error.
+ */
+int hcx_disk_read_replica(struct net *net, const char *ifname, u32 nr,
+			  u64 pos, void *buf, u32 len)
+{
+	struct hcx_disk *disk, *found = NULL;
+	int ret = -ENOENT;
+
+	mutex_lock(&hcx_disks_lock);
+	list_for_each_entry(disk, &hcx_disks, list) {
+		if (disk->index == nr && net_eq(read_pnet(&disk->net), net) &&
+		    !strcmp(disk->ifname, ifname)) {
+			if (down_read_trylock(&disk->fence))
+				found = disk;
+			break;
+		}
+	}
+	mutex_unlock(&hcx_disks_lock);
+	if (!found)
+		return -ENOENT;
+	if (!READ_ONCE(found->deleting) &&
+	    found->role == HCXREPL_DISK_ROLE_TARGET &&
+	    pos <= found->size && len <= found->size - pos)
+		ret = hcx_disk_io(found, REQ_OP_READ, pos, buf, len);
+	up_read(&found->fence);
+	return ret;
 }
 
 /*
@@ -607,6 +650,12 @@ static void hcx_disk_destroy(struct hcx_disk *disk)
 	/* Bios in flight end at the backing device; held ones fail. */
 	hcx_disk_set_gate(disk, HCX_WRITES_REFUSE);
 	hcx_disk_drain(disk, false);
+	/*
+	 * Another disk's connection may be reading a block that a reference
+	 * named: it holds the fence, and finds the disk deleting after this.
+	 */
+	down_write(&disk->fence);
+	up_write(&disk->fence);
 	hcx_backing_close(&disk->backing);
 	hcx_disk_put(disk);
 }

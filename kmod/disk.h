@@ -64,7 +64,8 @@ enum hcx_write_gate {
  * @gen_id: generation of this side's change map: random per instance
  * @gen_seq: the generation's counter, bumped at each promotion
  * @fence: a target's replication writes hold it for reading, checking
- *	@epoch; whoever changes @epoch or @role holds it for writing (and
+ *	@epoch, and so do reads of its blocks that another disk's references
+ *	name; whoever changes @epoch or @role holds it for writing (and
  *	@lock), so that no write of a fenced connection starts after that
  * @epoch: the newest round of the source's connections this target
  *	admitted; only connections of that round write (target.c)
@@ -162,6 +163,8 @@ int hcx_disk_add(struct net *net, const struct hcx_disk_conf *conf,
 int hcx_disk_del(struct net *net, const char *name,
 		 struct netlink_ext_ack *extack);
 struct hcx_disk *hcx_disk_get(struct net *net, const char *name);
+int hcx_disk_read_replica(struct net *net, const char *ifname, u32 nr,
+			  u64 pos, void *buf, u32 len);
 struct hcx_disk *hcx_disk_get_nth(struct net *net, unsigned long n,
 				  unsigned long *gen);
 void hcx_disk_put(struct hcx_disk *disk);

@@ -151,6 +151,8 @@ struct hcx_rec_welcome {
 	__le64 gen_id;
 	__le64 gen_seq;
 	__le64 epoch;		/* the newest round the target has admitted */
+	__le32 disk;		/* the disk's number there, which references name */
+	__le32 reserved;
 } __packed;
 
 /*
@@ -158,7 +160,9 @@ struct hcx_rec_welcome {
  * chunk's last block may be short).  After the fixed part come one kind
  * byte per block, then a reference for each HCX_BLOCK_REF block in block
  * order, then the literal section: the HCX_BLOCK_LITERAL blocks one after
- * the other, compressed as one by the codec.
+ * the other, compressed as one by the codec.  A reference covers its
+ * block and the HCX_BLOCK_RUN blocks right after it, which the target
+ * holds right after it on the same disk.
  */
 #define HCX_BLOCK_SHIFT		12
 #define HCX_BLOCK_SIZE		BIT(HCX_BLOCK_SHIFT)
@@ -167,6 +171,7 @@ enum hcx_block_kind {
 	HCX_BLOCK_LITERAL = 0,	/* in the literal section */
 	HCX_BLOCK_ZERO = 1,	/* zero bytes */
 	HCX_BLOCK_REF = 2,	/* the bytes the target holds at a position */
+	HCX_BLOCK_RUN = 3,	/* the bytes after the previous block's there */
 };
 
 enum hcx_codec {
@@ -186,10 +191,15 @@ struct hcx_rec_data {
 	u8 kinds[];
 } __packed;
 
-/* A block the target holds: it checks the hash before it copies it. */
+/*
+ * Blocks the target holds, on this disk or on another of the device's
+ * target disks: it checks the hash before it copies them.
+ */
 struct hcx_block_ref {
-	__le64 pos;		/* byte position on the target's disk */
-	u8 hash[HCX_HASH_LEN];
+	__le32 disk;		/* the disk's number, from its welcome */
+	__le32 reserved;
+	__le64 pos;		/* byte position of the first block on it */
+	u8 hash[HCX_HASH_LEN];	/* SHA-256 over the blocks' SHA-256s */
 } __packed;
 
 struct hcx_rec_offer {
@@ -261,7 +271,8 @@ static inline bool hcx_header_is(const struct hcx_msg_header *hdr, u8 type)
  * @len: its length; at least sizeof(*hdr) bytes must be readable
  *
  * A record is well formed when its reserved bytes are zero (the header's,
- * an offer's, a promotion's, an adoption's and every ack's: a later
+ * a welcome's, an offer's, a promotion's, an adoption's and every ack's
+ * and reference's, the last checked by hcx_data_parse(): a later
  * version may give them a meaning, which an older peer must not take for
  * zero) and its length is the exact length of a record of its type: for
  * an acks record, of as many acks as it counts, 1 to HCX_ACKS_MAX; for a
@@ -327,6 +338,9 @@ static inline int hcx_rec_parse(const struct hcx_msg_header *hdr, size_t len)
 	     hdr->type == HCX_REC_ADOPT) &&
 	    ((const struct hcx_rec_promote *)hdr)->reserved)
 		return 0;
+	if (hdr->type == HCX_REC_WELCOME &&
+	    ((const struct hcx_rec_welcome *)hdr)->reserved)
+		return 0;
 	return hdr->type;
 }
 
@@ -346,9 +360,9 @@ static_assert(sizeof(struct hcx_msg_response) == 92);
 static_assert(sizeof(struct hcx_msg_cookie) == 64);
 static_assert(sizeof(struct hcx_msg_data) == 16);
 static_assert(sizeof(struct hcx_rec_hello) == 108);
-static_assert(sizeof(struct hcx_rec_welcome) == 40);
+static_assert(sizeof(struct hcx_rec_welcome) == 48);
 static_assert(sizeof(struct hcx_rec_data) == 24);
-static_assert(sizeof(struct hcx_block_ref) == 40);
+static_assert(sizeof(struct hcx_block_ref) == 48);
 static_assert(sizeof(struct hcx_rec_offer) == 48);
 static_assert(sizeof(struct hcx_rec_ack) == 16);
 static_assert(sizeof(struct hcx_rec_acks) == 8);

@@ -266,6 +266,9 @@ static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 	}
 	ret = hcx_put_peer(skb, hcx, secrets) ?: hcx_put_drop_stats(skb, hcx) ?:
 	      hcx_put_rate(skb, hcx);
+	if (!ret && nla_put_u64_64bit(skb, HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
+				      hcx->dedup_cache, HCXREPL_A_DEVICE_PAD))
+		ret = -EMSGSIZE;
 out:
 	mutex_unlock(&hcx->conf_lock);
 	return ret;
@@ -508,18 +511,30 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *private_key = info->attrs[HCXREPL_A_DEVICE_PRIVATE_KEY];
 	struct nlattr *port = info->attrs[HCXREPL_A_DEVICE_LISTEN_PORT];
 	struct nlattr *peer = info->attrs[HCXREPL_A_DEVICE_PEER];
+	struct nlattr *cache = info->attrs[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES];
 	struct hcx_identity *identity = NULL, *current_identity;
 	struct hcx_sockets socks = { };
 	u8 new_public[HCXREPL_KEY_LEN];
 	const u8 *own_public, *peer_key;
 	struct hcx_peer_config peer_cfg;
 	struct hcx_rate_conf rate;
+	char ifname[IFNAMSIZ];
 	struct hcx_device *hcx;
 	int set_rate, ret = 0;
 
 	set_rate = hcx_rate_conf_from_attrs(info, &rate);
 	if (set_rate < 0)
 		return set_rate;
+	if (cache && nla_get_u64(cache) < HCX_DEDUP_CACHE_MIN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, cache,
+				    "The dedup cache takes at least 1 MiB");
+		return -EINVAL;
+	}
+	if (cache && nla_get_u64(cache) > HCX_DEDUP_CACHE_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, cache,
+				    "The dedup cache takes at most 1 GiB");
+		return -EINVAL;
+	}
 	if (peer) {
 		ret = hcx_peer_config_from_attr(&peer_cfg, peer, info->extack);
 		if (ret)
@@ -598,6 +613,10 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (set_rate)
 		hcx_rate_set(hcx->rate, &rate);
+	if (cache) {
+		WRITE_ONCE(hcx->dedup_cache, nla_get_u64(cache));
+		strscpy(ifname, hcx->dev->name, sizeof(ifname));
+	}
 	if (socks.sock4)
 		hcx_device_rebind(hcx, &socks);
 	else if (port && !netif_running(hcx->dev))
@@ -605,6 +624,16 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&hcx->conf_lock);
 	rtnl_unlock();
+	/*
+	 * The index the device's disks share starts again under the new cap.
+	 * Without the memory for its table it keeps the old one, until an
+	 * operation starts and tries again (hcx_pool_dedup_prepare()).
+	 */
+	if (!ret && cache &&
+	    hcx_pool_dedup_resize(dev_net(hcx->dev), ifname,
+				  nla_get_u64(cache)))
+		net_warn_ratelimited("%s: no memory for a new dedup index yet\n",
+				     ifname);
 	hcx_socket_release(&socks);
 	kfree_sensitive(identity);
 	hcx_device_put(hcx);
@@ -660,9 +689,7 @@ static int hcx_put_wanopt(struct sk_buff *skb,
 	enum hcxrepl_compress compress = READ_ONCE(conf->compress);
 
 	if (nla_put_u8(skb, HCXREPL_A_DISK_DEDUP, READ_ONCE(conf->dedup)) ||
-	    nla_put_u8(skb, HCXREPL_A_DISK_COMPRESS, compress) ||
-	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
-			      READ_ONCE(conf->cache_bytes), HCXREPL_A_DISK_PAD))
+	    nla_put_u8(skb, HCXREPL_A_DISK_COMPRESS, compress))
 		return -EMSGSIZE;
 	if (compress == HCXREPL_COMPRESS_ZSTD &&
 	    nla_put_s32(skb, HCXREPL_A_DISK_COMPRESS_LEVEL,
@@ -794,7 +821,6 @@ static int hcx_wanopt_from_attrs(struct genl_info *info,
 				 struct hcx_wanopt_conf *conf)
 {
 	struct nlattr *level = info->attrs[HCXREPL_A_DISK_COMPRESS_LEVEL];
-	struct nlattr *cache = info->attrs[HCXREPL_A_DISK_DEDUP_CACHE_BYTES];
 	struct nlattr *compress = info->attrs[HCXREPL_A_DISK_COMPRESS];
 	struct nlattr *dedup = info->attrs[HCXREPL_A_DISK_DEDUP];
 
@@ -811,19 +837,6 @@ static int hcx_wanopt_from_attrs(struct genl_info *info,
 			return -EINVAL;
 		}
 		conf->level = nla_get_s32(level);
-	}
-	if (cache) {
-		if (nla_get_u64(cache) < HCX_DEDUP_CACHE_MIN) {
-			NL_SET_ERR_MSG_ATTR(info->extack, cache,
-					    "The dedup cache takes at least 1 MiB");
-			return -EINVAL;
-		}
-		if (nla_get_u64(cache) > HCX_DEDUP_CACHE_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack, cache,
-					    "The dedup cache takes at most 1 GiB");
-			return -EINVAL;
-		}
-		conf->cache_bytes = nla_get_u64(cache);
 	}
 	return 0;
 }
@@ -855,7 +868,6 @@ int hcxrepl_nl_disk_new_doit(struct sk_buff *skb, struct genl_info *info)
 			.dedup = true,
 			.compress = HCXREPL_COMPRESS_LZ4,
 			.level = HCX_ZSTD_LEVEL_DEFAULT,
-			.cache_bytes = HCX_DEDUP_CACHE_DEFAULT,
 		},
 	};
 	struct net_device *dev;
@@ -998,7 +1010,6 @@ static bool hcx_disk_set_asks_options(struct genl_info *info)
 	static const int options[] = {
 		HCXREPL_A_DISK_STREAMS, HCXREPL_A_DISK_DEDUP,
 		HCXREPL_A_DISK_COMPRESS, HCXREPL_A_DISK_COMPRESS_LEVEL,
-		HCXREPL_A_DISK_DEDUP_CACHE_BYTES,
 	};
 	int i;
 
@@ -1012,7 +1023,6 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *streams = info->attrs[HCXREPL_A_DISK_STREAMS];
 	struct hcx_wanopt_conf wanopt;
-	bool reaped = false;
 	struct hcx_sync *sync;
 	struct hcx_disk *disk;
 	int ret;
@@ -1051,23 +1061,9 @@ int hcxrepl_nl_disk_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	WRITE_ONCE(sync->nr_streams, n);
-	/*
-	 * The index is built anew for a new cap, and not kept while off.  An
-	 * operation that failed for good is over before its lanes are done
-	 * with the disk: they may still look blocks up in the index and learn
-	 * into it.  Let them go first (their unanswered chunks stay dirty),
-	 * which also cancels the tick that would report the end: report it
-	 * here.  The ready list changes under the disk's lock only.
-	 */
-	if (!wanopt.dedup || wanopt.cache_bytes != sync->wanopt.cache_bytes) {
-		reaped = !list_empty(&sync->ready);
-		hcx_sync_stop(disk);
-		hcx_dedup_free(&sync->dedup);
-	}
 	WRITE_ONCE(sync->wanopt.dedup, wanopt.dedup);
 	WRITE_ONCE(sync->wanopt.compress, wanopt.compress);
 	WRITE_ONCE(sync->wanopt.level, wanopt.level);
-	WRITE_ONCE(sync->wanopt.cache_bytes, wanopt.cache_bytes);
 priority:
 	if (info->attrs[HCXREPL_A_DISK_PRIORITY]) {
 		WRITE_ONCE(sync->priority,
@@ -1076,8 +1072,6 @@ priority:
 	}
 out:
 	mutex_unlock(&disk->lock);
-	if (reaped)
-		hcx_nl_disk_notify(disk);
 	hcx_disk_put(disk);
 	return ret;
 }

@@ -41,7 +41,7 @@ const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRETS + 1] 
 };
 
 /* HCXREPL_CMD_DEV_SET - do */
-const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_RATE_WINDOW + 1] = {
+const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES + 1] = {
 	[HCXREPL_A_DEVICE_IFINDEX] = { .type = NLA_U32, },
 	[HCXREPL_A_DEVICE_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[HCXREPL_A_DEVICE_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(HCXREPL_KEY_LEN),
@@ -50,6 +50,7 @@ const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_RATE_WINDOW +
 	[HCXREPL_A_DEVICE_REPLACE_PEER] = { .type = NLA_FLAG, },
 	[HCXREPL_A_DEVICE_RATE_BPS] = { .type = NLA_U64, },
 	[HCXREPL_A_DEVICE_RATE_WINDOW] = NLA_POLICY_NESTED(hcxrepl_rate_window_nl_policy),
+	[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
 };
 
 /* HCXREPL_CMD_DISK_NEW - do */
@@ -63,7 +64,6 @@ const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_PRIORITY + 1] 
 	[HCXREPL_A_DISK_DEDUP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[HCXREPL_A_DISK_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 2),
 	[HCXREPL_A_DISK_COMPRESS_LEVEL] = NLA_POLICY_RANGE(NLA_S32, 1, 22),
-	[HCXREPL_A_DISK_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
 	[HCXREPL_A_DISK_PRIORITY] = NLA_POLICY_RANGE(NLA_U8, 1, 9),
 };
 
@@ -84,7 +84,6 @@ const struct nla_policy hcxrepl_disk_set_nl_policy[HCXREPL_A_DISK_PRIORITY + 1] 
 	[HCXREPL_A_DISK_DEDUP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[HCXREPL_A_DISK_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 2),
 	[HCXREPL_A_DISK_COMPRESS_LEVEL] = NLA_POLICY_RANGE(NLA_S32, 1, 22),
-	[HCXREPL_A_DISK_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
 	[HCXREPL_A_DISK_PRIORITY] = NLA_POLICY_RANGE(NLA_U8, 1, 9),
 };
 
@@ -111,7 +110,7 @@ const struct genl_ops hcxrepl_nl_ops[7] = {
 		.cmd		= HCXREPL_CMD_DEV_SET,
 		.doit		= hcxrepl_nl_dev_set_doit,
 		.policy		= hcxrepl_dev_set_nl_policy,
-		.maxattr	= HCXREPL_A_DEVICE_RATE_WINDOW,
+		.maxattr	= HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{

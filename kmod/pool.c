@@ -73,6 +73,8 @@
 #define HCX_LANE_QUANTUM	HZ
 /* A lane waiting on the rate limit looks at its debt again this often. */
 #define HCX_LANE_PACE_SLICE	(HZ / 10)
+/* A lane waiting for a record to be prepared reads answers this often. */
+#define HCX_LANE_ANSWER_POLL	(HZ / 100 ?: 1)
 /* An idle lane keeps its connection this long. */
 #define HCX_LANE_LINGER		(5 * HZ)
 
@@ -125,12 +127,13 @@ struct hcx_prep {
  * @epoch: the disk's round of connections its hello named
  * @peer_gen_id: the generation the target held at its welcome
  * @peer_gen_seq: and its counter
+ * @peer_disk: the target disk's number, which references name
  * @adoptions: the disk's adoptions when it sent its last hello
  * @refused: the target refused its last hello (and ends the connection)
  * @ch: its channel
  * @connected: @ch is connected
  * @rate: the rate limit of the device it last connected through, or NULL
- * @dedup: the served disk's index, or NULL when its operation has none
+ * @dedup: the pool's index when the served disk uses one, or NULL
  * @buf_bytes: the chunk size its buffers hold, 0 for none
  * @sealed_bytes: the chunk size its sealers hold, 0 for none
  * @backoff: milliseconds before it tries to connect again after a failure
@@ -154,6 +157,7 @@ struct hcx_lane {
 	u64 epoch;
 	u64 peer_gen_id;
 	u64 peer_gen_seq;
+	u32 peer_disk;
 	u64 adoptions;
 	bool refused;
 	struct hcx_channel ch;
@@ -186,6 +190,11 @@ struct hcx_lane {
  * @kicks: bumped whenever a disk may want a lane
  * @wait: idle lanes wait here
  * @start: starts lanes that disks want (kicks may come from interrupts)
+ * @dedup: the deduplication index of every disk of the pair; sized, and
+ *	resized, under hcx_pools_lock
+ * @encoders: the encoders its disks' operations use, one for each set of
+ *	options in use (struct hcx_pool_encoder), under hcx_pools_lock
+ * @seq: the last sequence number a record was handed out with
  * @lanes: the lanes
  */
 struct hcx_pool {
@@ -200,7 +209,27 @@ struct hcx_pool {
 	atomic_t kicks;
 	wait_queue_head_t wait;
 	struct work_struct start;
+	struct hcx_dedup dedup;
+	struct list_head encoders;
+	atomic64_t seq;
 	struct hcx_lane lanes[HCX_POOL_LANES];
+};
+
+/**
+ * struct hcx_pool_encoder - an encoder the operations of a pool share
+ * @node: in the pool's list
+ * @refs: the operations holding it
+ * @chunk_bytes: the chunk size it was made for (zstd's workspace depends
+ *	on it; 0 for the other codecs, whose workspaces do not)
+ * @level: its zstd level, 0 for the other codecs
+ * @enc: the encoder
+ */
+struct hcx_pool_encoder {
+	struct list_head node;
+	unsigned int refs;
+	u32 chunk_bytes;
+	int level;
+	struct hcx_encoder enc;
 };
 
 static DEFINE_MUTEX(hcx_pools_lock);
@@ -221,6 +250,10 @@ static void hcx_prep_work(struct work_struct *work)
 	u8 *plain = p->buf + HCX_REC_HEADROOM;
 	struct hcx_rec_offer *offer = (void *)plain;
 	struct hcx_rec_adopt *adopt = (void *)plain;
+	struct hcx_block_at here = {
+		.disk = job->peer_disk,
+		.pos = job->chunk << disk->chunk_shift,
+	};
 
 	if (job->type == HCX_REC_ADOPT) {
 		/* The generation changes only while no operation runs. */
@@ -237,10 +270,9 @@ static void hcx_prep_work(struct work_struct *work)
 	hcx_blocks_scan(p->bytes, job->len, job->blocks,
 			job->type == HCX_REC_OFFER || lane->dedup);
 	if (job->type == HCX_REC_DATA) {
-		p->len = hcx_encode(&disk->sync.enc, lane->dedup, job->chunk,
-				    job->chunk << disk->chunk_shift, p->bytes,
-				    job->len, job->blocks, (void *)plain,
-				    &p->how);
+		p->len = hcx_encode(disk->sync.enc, lane->dedup, &here,
+				    job->seq, job->chunk, p->bytes, job->len,
+				    job->blocks, (void *)plain, &p->how);
 	} else {
 		memset(offer, 0, sizeof(*offer));
 		offer->header.type = HCX_REC_OFFER;
@@ -435,6 +467,7 @@ static int hcx_lane_hello(struct hcx_lane *lane)
 	}
 	lane->peer_gen_id = le64_to_cpu(w->gen_id);
 	lane->peer_gen_seq = le64_to_cpu(w->gen_seq);
+	lane->peer_disk = le32_to_cpu(w->disk);
 	return 0;
 }
 
@@ -487,6 +520,9 @@ static unsigned int hcx_lane_dispatch(struct hcx_lane *lane)
 				  HCX_STREAM_WINDOW];
 		if (!hcx_sync_pick(lane->disk, lane->epoch, job))
 			break;
+		job->peer_disk = lane->peer_disk;
+		job->seq = lane->pool ? atomic64_inc_return(&lane->pool->seq) :
+					1;
 		lane->count++;
 		p = &lane->prep[(lane->prep_head + lane->prep_count++) %
 				HCX_LANE_PREP];
@@ -499,13 +535,25 @@ static unsigned int hcx_lane_dispatch(struct hcx_lane *lane)
 	return n;
 }
 
-/* Send the oldest record handed out, once it is prepared. */
+static int hcx_lane_recv_acks(struct hcx_lane *lane);
+
+/*
+ * Send the oldest record handed out, once it is prepared.  Its preparer
+ * may wait for the answer to a record this lane sent (hcx_dedup_use()),
+ * so answers are read meanwhile.
+ */
 static int hcx_lane_send_prepared(struct hcx_lane *lane)
 {
 	struct hcx_prep *p = &lane->prep[lane->prep_head];
 	int ret;
 
-	wait_for_completion(&p->done);
+	while (!wait_for_completion_timeout(&p->done, HCX_LANE_ANSWER_POLL)) {
+		while (hcx_channel_pending(&lane->ch)) {
+			ret = hcx_lane_recv_acks(lane);
+			if (ret)
+				return ret;
+		}
+	}
 	lane->prep_head = (lane->prep_head + 1) % HCX_LANE_PREP;
 	lane->prep_count--;
 	ret = p->err ?: hcx_lane_pace(lane, p->len) ?:
@@ -515,9 +563,15 @@ static int hcx_lane_send_prepared(struct hcx_lane *lane)
 	return ret;
 }
 
-/* Wait for the records still being prepared: they will not be sent. */
+/*
+ * Wait for the records still being prepared: they will not be sent.  The
+ * claims of those sent and unanswered go first: their answers will not
+ * come, and a preparer may be waiting for one.
+ */
 static void hcx_lane_drain(struct hcx_lane *lane)
 {
+	hcx_sync_unclaim(lane->disk, lane->ring, lane->head,
+			 lane->count - lane->prep_count, lane->dedup);
 	for (; lane->prep_count; lane->prep_count--) {
 		wait_for_completion(&lane->prep[lane->prep_head].done);
 		lane->prep_head = (lane->prep_head + 1) % HCX_LANE_PREP;
@@ -539,7 +593,8 @@ static int hcx_lane_recv_acks(struct hcx_lane *lane)
 		return -EPROTO;
 	n = le32_to_cpu(acks->count);
 	for (i = 0; i < n; i++) {
-		if (!lane->count)
+		/* Only a record sent is answered: the rest are being prepared. */
+		if (lane->count == lane->prep_count)
 			return -EPROTO;
 		ret = hcx_sync_answer(lane->disk, &lane->ring[lane->head],
 				      &acks->acks[i], lane->dedup);
@@ -661,7 +716,8 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 		/* Unreachable, or refused: the target ends what it refuses. */
 		if (ret)
 			goto failed;
-		lane->dedup = hcx_sync_dedup(sync);
+		lane->dedup = READ_ONCE(sync->wanopt.dedup) && lane->pool ?
+			      &lane->pool->dedup : NULL;
 		hcx_sync_welcome(disk, lane->peer_gen_id, lane->peer_gen_seq,
 				 lane->adoptions);
 		/* Kicks from now on are news to this lane (not its welcome's). */
@@ -671,7 +727,7 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 		hcx_lane_drain(lane);
 		/* What is unanswered goes again, in a newer round. */
 		hcx_sync_lost(disk, lane->epoch, lane->ring, lane->head,
-			      lane->count);
+			      lane->count, lane->dedup);
 		lane->count = 0;
 		hcx_sync_count_connected(sync, -1);
 		/* Joining a new round is no fault: at once, on this connection. */
@@ -888,6 +944,8 @@ struct hcx_pool *hcx_pool_get(struct net *net, const char *ifname)
 	INIT_LIST_HEAD(&pool->ready);
 	init_waitqueue_head(&pool->wait);
 	INIT_WORK(&pool->start, hcx_pool_start_work);
+	hcx_dedup_init(&pool->dedup);
+	INIT_LIST_HEAD(&pool->encoders);
 	for (i = 0; i < HCX_POOL_LANES; i++)
 		hcx_lane_init(&pool->lanes[i], pool, net, pool->ifname, i);
 	list_add(&pool->list, &hcx_pools);
@@ -922,7 +980,155 @@ void hcx_pool_put(struct hcx_pool *pool)
 		flush_work(&pool->lanes[i].work);
 		hcx_rate_put(pool->lanes[i].rate);
 	}
+	hcx_dedup_free(&pool->dedup);
+	/* Every operation gave its encoder back when its disk was reaped. */
+	WARN_ON_ONCE(!list_empty(&pool->encoders));
 	kvfree(pool);
+}
+
+/* The cap of the deduplication index the device asks for, or 0 without it. */
+static u64 hcx_pool_dedup_cap(struct hcx_pool *pool)
+{
+	struct net_device *dev;
+	u64 cap = 0;
+
+	dev = dev_get_by_name(read_pnet(&pool->net), pool->ifname);
+	if (!dev)
+		return 0;
+	if (hcx_is_device(dev))
+		cap = hcx_device_dedup_cache(netdev_priv(dev));
+	dev_put(dev);
+	return cap;
+}
+
+/**
+ * hcx_pool_dedup_prepare - size the index before an operation uses it
+ * @pool: the pool
+ *
+ * To the cap its device asks for now; while the device is away, as it is,
+ * or to the default when it has no table yet.  A new cap starts an empty
+ * index.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int hcx_pool_dedup_prepare(struct hcx_pool *pool)
+{
+	u64 cap = hcx_pool_dedup_cap(pool);
+	int ret = 0;
+
+	mutex_lock(&hcx_pools_lock);
+	if (!cap)
+		cap = pool->dedup.cap ?: HCX_DEDUP_CACHE_DEFAULT;
+	if (cap != pool->dedup.cap)
+		ret = hcx_dedup_resize(&pool->dedup, cap);
+	mutex_unlock(&hcx_pools_lock);
+	return ret;
+}
+
+/**
+ * hcx_pool_dedup_resize - a device's cap changed: apply it to its pool's index
+ * @net: the device's namespace
+ * @ifname: its name
+ * @cap: the new cap
+ *
+ * An index in use starts again, empty, under the new cap; one not made
+ * yet is made with it when first needed.
+ *
+ * Return: 0, or -ENOMEM with the index as it was.
+ */
+int hcx_pool_dedup_resize(struct net *net, const char *ifname, u64 cap)
+{
+	struct hcx_pool *pool;
+	int ret = 0;
+
+	mutex_lock(&hcx_pools_lock);
+	list_for_each_entry(pool, &hcx_pools, list) {
+		if (net_eq(read_pnet(&pool->net), net) &&
+		    !strcmp(pool->ifname, ifname)) {
+			if (pool->dedup.cap && pool->dedup.cap != cap)
+				ret = hcx_dedup_resize(&pool->dedup, cap);
+			break;
+		}
+	}
+	mutex_unlock(&hcx_pools_lock);
+	return ret;
+}
+
+/**
+ * hcx_pool_encoder_get - the encoder for an operation's options
+ * @pool: the disk's pool
+ * @conf: the options
+ * @chunk_bytes: the disk's chunk size
+ *
+ * The operations of a pool with the same codec (and, for zstd, level and
+ * chunk size) share one encoder, and so its workspaces, at most one per
+ * CPU: a wave of disks costs the workspaces of its distinct options, not
+ * of its disks.
+ *
+ * Return: a reference, or an ERR_PTR(): -ENOMEM, or -EINVAL for options no
+ * codec takes.
+ */
+struct hcx_encoder *hcx_pool_encoder_get(struct hcx_pool *pool,
+					 const struct hcx_wanopt_conf *conf,
+					 u32 chunk_bytes)
+{
+	bool zstd = conf->compress == HCXREPL_COMPRESS_ZSTD;
+	struct hcx_pool_encoder *pe;
+	int ret;
+
+	if (!zstd)
+		chunk_bytes = 0;
+	mutex_lock(&hcx_pools_lock);
+	list_for_each_entry(pe, &pool->encoders, node) {
+		if (pe->enc.compress == conf->compress &&
+		    pe->chunk_bytes == chunk_bytes &&
+		    pe->level == (zstd ? conf->level : 0)) {
+			pe->refs++;
+			goto out;
+		}
+	}
+	pe = kzalloc(sizeof(*pe), GFP_KERNEL);
+	if (!pe) {
+		pe = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	/* LZ4's and no codec's encoders fit any chunk size. */
+	ret = hcx_encoder_init(&pe->enc, conf, chunk_bytes ?: HCX_CHUNK_MAX);
+	if (ret) {
+		kfree(pe);
+		pe = ERR_PTR(ret);
+		goto out;
+	}
+	pe->refs = 1;
+	pe->chunk_bytes = chunk_bytes;
+	pe->level = zstd ? conf->level : 0;
+	list_add(&pe->node, &pool->encoders);
+out:
+	mutex_unlock(&hcx_pools_lock);
+	return IS_ERR(pe) ? ERR_CAST(pe) : &pe->enc;
+}
+
+/*
+ * An operation is done with ENC (none of its preparers holds it); the
+ * last one frees it, workspaces and all.  NULL is nothing.
+ */
+void hcx_pool_encoder_put(struct hcx_encoder *enc)
+{
+	struct hcx_pool_encoder *pe;
+
+	if (!enc)
+		return;
+	pe = container_of(enc, struct hcx_pool_encoder, enc);
+	mutex_lock(&hcx_pools_lock);
+	if (--pe->refs)
+		pe = NULL;
+	else
+		list_del(&pe->node);
+	mutex_unlock(&hcx_pools_lock);
+	if (pe) {
+		hcx_encoder_free(&pe->enc);
+		kfree(pe);
+	}
 }
 
 /* DISK's operation started: it may take lanes. */

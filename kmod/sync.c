@@ -238,33 +238,38 @@ enum hcx_lesson {
 	HCX_LEARN_HELD,		/* the target holds the chunk's blocks */
 	HCX_LEARN_STALE,	/* a reference the chunk used was stale */
 	HCX_LEARN_DIFFERENT,	/* the target's copy differs somewhere */
+	HCX_LEARN_LOST,		/* the record was not written, or not sent */
 };
 
 /*
  * Teach the index what the answer to JOB says: where the target holds its
  * blocks (zero blocks need no index); that the references it used are
- * stale; or that the target's copy of the chunk may hold none of its
- * blocks, so the entries saying so go.
+ * stale; that the target's copy of the chunk may hold none of its blocks,
+ * so the entries saying so go; or, whenever the chunk was not written,
+ * that the blocks it claimed (wanopt.c) are not coming.
  */
 static void hcx_sync_learn(struct hcx_disk *disk, struct hcx_dedup *dedup,
 			   const struct hcx_sync_job *job,
 			   enum hcx_lesson lesson)
 {
 	const struct hcx_blocks *b = job->blocks;
-	u64 pos = job->chunk << disk->chunk_shift, at;
+	struct hcx_block_at at = { .disk = job->peer_disk };
 	unsigned int i;
 
 	if (!dedup)
 		return;
 	for (i = 0; i < b->n; i++) {
-		at = pos + (i << HCX_BLOCK_SHIFT);
+		at.pos = (job->chunk << disk->chunk_shift) +
+			 (i << HCX_BLOCK_SHIFT);
 		if (b->kinds[i] == HCX_BLOCK_ZERO)
 			continue;
 		if (lesson == HCX_LEARN_HELD)
-			hcx_dedup_add(dedup, b->hashes[i], at);
+			hcx_dedup_add(dedup, b->hashes[i], &at);
 		else if (lesson == HCX_LEARN_DIFFERENT)
 			hcx_dedup_forget(dedup, b->hashes[i], &at);
-		else if (b->kinds[i] == HCX_BLOCK_REF)
+		else if (b->kinds[i] == HCX_BLOCK_LITERAL)
+			hcx_dedup_unclaim(dedup, b->hashes[i], job->seq);
+		else if (lesson == HCX_LEARN_STALE)
 			hcx_dedup_forget(dedup, b->hashes[i], NULL);
 	}
 }
@@ -456,12 +461,6 @@ bool hcx_sync_round_over(struct hcx_sync *sync, u64 epoch)
 	return hcx_sync_epoch(sync) != epoch;
 }
 
-/* The index the operation's lanes use, or NULL. */
-struct hcx_dedup *hcx_sync_dedup(struct hcx_sync *sync)
-{
-	return sync->wanopt.dedup ? &sync->dedup : NULL;
-}
-
 void hcx_sync_count_connected(struct hcx_sync *sync, int delta)
 {
 	spin_lock(&sync->lock);
@@ -494,6 +493,24 @@ void hcx_sync_unreachable(struct hcx_sync *sync)
 	spin_unlock(&sync->lock);
 }
 
+/*
+ * COUNT records of a lane's RING from HEAD will not be answered: the
+ * claims of their blocks go (wanopt.c).
+ */
+void hcx_sync_unclaim(struct hcx_disk *disk, const struct hcx_sync_job *ring,
+		      unsigned int head, unsigned int count,
+		      struct hcx_dedup *dedup)
+{
+	const struct hcx_sync_job *job;
+
+	for (; count; count--) {
+		job = &ring[head];
+		if (job->type == HCX_REC_DATA)
+			hcx_sync_learn(disk, dedup, job, HCX_LEARN_LOST);
+		head = (head + 1) % HCX_STREAM_WINDOW;
+	}
+}
+
 /**
  * hcx_sync_lost - put back what a lane's connection never answered
  * @disk: the disk
@@ -501,18 +518,21 @@ void hcx_sync_unreachable(struct hcx_sync *sync)
  * @ring: the lane's ring
  * @head: its oldest job
  * @count: how many it holds
+ * @dedup: the index their blocks were claimed in, or NULL
  *
  * The records may still wait at the target: first a new round, which the
- * target fences the lane's for before anything put back goes again.
+ * target fences the lane's for before anything put back goes again.  The
+ * claims of their blocks go, since no answer will settle them.
  */
 void hcx_sync_lost(struct hcx_disk *disk, u64 epoch,
 		   const struct hcx_sync_job *ring, unsigned int head,
-		   unsigned int count)
+		   unsigned int count, struct hcx_dedup *dedup)
 {
 	struct hcx_sync *sync = &disk->sync;
 
 	if (!count)
 		return;
+	hcx_sync_unclaim(disk, ring, head, count, dedup);
 	spin_lock(&sync->lock);
 	if (epoch == sync->epoch)
 		sync->epoch++;
@@ -626,7 +646,6 @@ void hcx_sync_init(struct hcx_sync *sync, u8 streams,
 	INIT_DELAYED_WORK(&sync->tick, hcx_sync_tick);
 	sync->nr_streams = streams;
 	sync->wanopt = *wanopt;
-	hcx_dedup_init(&sync->dedup);
 }
 
 /* Wait for the lanes of the last operation to let the disk go. */
@@ -637,8 +656,9 @@ static void hcx_sync_reap(struct hcx_disk *disk)
 	lockdep_assert_held(&disk->lock);
 	if (disk->pool)
 		hcx_pool_unready(disk->pool, disk);
-	/* No preparer is left to hold a workspace. */
-	hcx_encoder_free(&sync->enc);
+	/* No preparer of this disk is left to use the encoder. */
+	hcx_pool_encoder_put(sync->enc);
+	sync->enc = NULL;
 	/* The operation is over: a pending tick's event would be its last. */
 	if (cancel_delayed_work_sync(&sync->tick))
 		hcx_sync_tick(&sync->tick.work);
@@ -670,16 +690,18 @@ int hcx_sync_start(struct hcx_disk *disk, enum hcxrepl_sync_kind kind,
 	if (!disk->pool)
 		return -ENOMEM;
 	hcx_sync_reap(disk);
-	/* The preparers' encoder, with the disk's options of the moment. */
-	ret = hcx_encoder_init(&sync->enc, &sync->wanopt, hcx_chunk_bytes(disk));
-	if (ret)
-		return ret;
-	if (sync->wanopt.dedup && !sync->dedup.buckets) {
-		ret = hcx_dedup_resize(&sync->dedup, sync->wanopt.cache_bytes,
-				       DIV_ROUND_UP_ULL(disk->size,
-							HCX_BLOCK_SIZE));
+	if (sync->wanopt.dedup) {
+		ret = hcx_pool_dedup_prepare(disk->pool);
 		if (ret)
 			return ret;
+	}
+	/* The preparers' encoder, for the disk's options of the moment. */
+	sync->enc = hcx_pool_encoder_get(disk->pool, &sync->wanopt,
+					 hcx_chunk_bytes(disk));
+	if (IS_ERR(sync->enc)) {
+		ret = PTR_ERR(sync->enc);
+		sync->enc = NULL;
+		return ret;
 	}
 	/* No lane serves the disk yet: no need to hold its lock for this. */
 	if (kind == HCXREPL_SYNC_KIND_FULL)

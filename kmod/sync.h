@@ -46,6 +46,9 @@ enum hcx_sync_pass {
  * @chunk: the chunk it is about
  * @len: the chunk's bytes
  * @type: HCX_REC_DATA, HCX_REC_OFFER or HCX_REC_ADOPT
+ * @peer_disk: the target disk's number, from the lane's welcome
+ * @seq: its place in the order records were handed out across the pool,
+ *	which claims in the deduplication index compare (wanopt.c)
  * @blocks: how its blocks travelled, and their hashes: what the answer
  *	teaches the deduplication index; the ring slot's own, kept across jobs
  */
@@ -53,6 +56,8 @@ struct hcx_sync_job {
 	u64 chunk;
 	u32 len;
 	u8 type;
+	u32 peer_disk;
+	u64 seq;
 	struct hcx_blocks *blocks;
 };
 
@@ -98,9 +103,9 @@ struct hcx_sync_job {
  * @lanes: lanes serving it now, under the pool's lock
  * @wanopt: the disk's WAN optimization options; under the disk's lock,
  *	changed only between operations
- * @enc: the encoder of the preparers serving the operation, made with
- *	@wanopt when it starts and emptied when it is reaped
- * @dedup: the deduplication index of this side as a source
+ * @enc: the encoder of the preparers serving the operation, the pool's
+ *	for @wanopt when it starts (hcx_pool_encoder_get()), given back when
+ *	it is reaped; NULL between
  * @kicks: bumped whenever work may have appeared
  * @wait: woken at each kick: the end of the operation, lanes going
  * @tick: once a second while an operation runs: throughput, events
@@ -150,8 +155,7 @@ struct hcx_sync {
 	struct list_head ready;
 	unsigned int lanes;
 	struct hcx_wanopt_conf wanopt;
-	struct hcx_encoder enc;
-	struct hcx_dedup dedup;
+	struct hcx_encoder *enc;
 	atomic_t kicks;
 	wait_queue_head_t wait;
 	struct delayed_work tick;
@@ -201,13 +205,15 @@ u64 hcx_sync_adoptions(struct hcx_sync *sync);
 u64 hcx_sync_epoch(struct hcx_sync *sync);
 void hcx_sync_new_round(struct hcx_sync *sync);
 bool hcx_sync_round_over(struct hcx_sync *sync, u64 epoch);
-struct hcx_dedup *hcx_sync_dedup(struct hcx_sync *sync);
 void hcx_sync_count_connected(struct hcx_sync *sync, int delta);
 void hcx_sync_unreachable(struct hcx_sync *sync);
 void hcx_sync_defer(struct hcx_sync *sync);
+void hcx_sync_unclaim(struct hcx_disk *disk, const struct hcx_sync_job *ring,
+		      unsigned int head, unsigned int count,
+		      struct hcx_dedup *dedup);
 void hcx_sync_lost(struct hcx_disk *disk, u64 epoch,
 		   const struct hcx_sync_job *ring, unsigned int head,
-		   unsigned int count);
+		   unsigned int count, struct hcx_dedup *dedup);
 void hcx_sync_idle(struct hcx_sync *sync, int kicks);
 int hcx_sync_kicks(struct hcx_sync *sync);
 bool hcx_sync_wants_lane(struct hcx_disk *disk, int *class);

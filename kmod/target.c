@@ -225,20 +225,31 @@ static s64 hcx_target_chunk_len(u64 source_size, unsigned int chunk_shift,
 		     source_size - (chunk << chunk_shift));
 }
 
+/* Bytes of the run of references starting at block I of V. */
+static u32 hcx_run_len(const struct hcx_data_view *v, unsigned int i)
+{
+	u32 end = hcx_run_end(v->kinds, v->n, i) << HCX_BLOCK_SHIFT;
+
+	return min(end, v->len) - (i << HCX_BLOCK_SHIFT);
+}
+
 /**
  * hcx_target_check_data - check a parsed data record against the disks
  * @v: the record, parsed by hcx_data_parse()
  * @source_size: the source disk's size, from the hello
  * @chunk_shift: log2 of the source's chunk size, from the hello
+ * @disk_nr: this side's disk's number, from its welcome
  * @disk_size: the size of this side's disk, at least @source_size
  *
  * The record must carry a whole chunk of the source, and its references
- * must name whole blocks of this disk.
+ * must name whole blocks: of this disk, inside it, with their runs; of
+ * another disk, aligned (whether that disk holds them is looked at when
+ * they are read).
  *
  * Return: 0, or -EPROTO.
  */
 int hcx_target_check_data(const struct hcx_data_view *v, u64 source_size,
-			  unsigned int chunk_shift, u64 disk_size)
+			  unsigned int chunk_shift, u32 disk_nr, u64 disk_size)
 {
 	const struct hcx_block_ref *ref = v->refs;
 	unsigned int i;
@@ -249,10 +260,12 @@ int hcx_target_check_data(const struct hcx_data_view *v, u64 source_size,
 	for (i = 0; i < v->n; i++) {
 		if (v->kinds[i] != HCX_BLOCK_REF)
 			continue;
-		pos = get_unaligned_le64(&ref++->pos);
+		pos = get_unaligned_le64(&ref->pos);
 		if (!IS_ALIGNED(pos, HCX_BLOCK_SIZE) ||
-		    pos > disk_size - hcx_block_len(v->len, i))
+		    (get_unaligned_le32(&ref->disk) == disk_nr &&
+		     pos > disk_size - hcx_run_len(v, i)))
 			return -EPROTO;
+		ref++;
 	}
 	return 0;
 }
@@ -260,27 +273,39 @@ EXPORT_SYMBOL_IF_KUNIT(hcx_target_check_data);
 
 /*
  * Read the referenced blocks into their places in OUT, each checked against
- * the hash the source sent: HCX_ACK_WRITTEN when all match.
+ * the hash the source sent: HCX_ACK_WRITTEN when all match.  A block of
+ * another disk is read only from a target disk of the device that accepted
+ * the connection, which holds what this source's peer sent it; one that
+ * is not there is stale, not a failure: the source sends the bytes.
  */
 static u8 hcx_target_fetch_refs(struct hcx_target_conn *conn,
 				const struct hcx_data_view *v, u8 *out)
 {
 	const struct hcx_block_ref *ref = v->refs;
-	u8 hash[HCX_HASH_LEN];
+	u8 digest[HCX_HASH_LEN];
 	unsigned int i;
-	u8 *block;
-	u32 blen;
+	u8 *run;
+	u32 len;
+	u64 pos;
+	u32 nr;
 
 	for (i = 0; i < v->n; i++) {
 		if (v->kinds[i] != HCX_BLOCK_REF)
 			continue;
-		block = out + (i << HCX_BLOCK_SHIFT);
-		blen = hcx_block_len(v->len, i);
-		if (hcx_disk_io(conn->disk, REQ_OP_READ,
-				get_unaligned_le64(&ref->pos), block, blen))
-			return HCX_ACK_FAILED;
-		sha256(block, blen, hash);
-		if (crypto_memneq(hash, ref->hash, HCX_HASH_LEN))
+		run = out + (i << HCX_BLOCK_SHIFT);
+		len = hcx_run_len(v, i);
+		nr = get_unaligned_le32(&ref->disk);
+		pos = get_unaligned_le64(&ref->pos);
+		if (nr == conn->disk->index) {
+			if (hcx_disk_io(conn->disk, REQ_OP_READ, pos, run, len))
+				return HCX_ACK_FAILED;
+		} else if (hcx_disk_read_replica(read_pnet(&conn->net),
+						 conn->ifname, nr, pos, run,
+						 len)) {
+			return HCX_ACK_STALE;
+		}
+		hcx_run_digest(run, len, digest);
+		if (crypto_memneq(digest, ref->hash, HCX_HASH_LEN))
 			return HCX_ACK_STALE;
 		ref++;
 	}
@@ -298,13 +323,20 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 
 	ret = hcx_data_parse(rec, len, &v) ?:
 	      hcx_target_check_data(&v, conn->source_size, conn->chunk_shift,
-				    disk->size);
+				    disk->index, disk->size);
 	if (ret)
 		return ret;
 	ret = hcx_data_expand(&conn->dec, &v, conn->bytes);
 	if (ret)
 		return ret;
 	pos = v.chunk << conn->chunk_shift;
+	/*
+	 * The referenced blocks are read first, outside this disk's fence:
+	 * another disk's fence is taken to read its blocks, and no fence is
+	 * ever taken under another.  What was read is checked by its hash,
+	 * whenever it was read.
+	 */
+	status = hcx_target_fetch_refs(conn, &v, conn->bytes);
 	/*
 	 * Fenced meanwhile (a newer round of the source's connections was
 	 * admitted, or the disk changed roles): the record is older than
@@ -317,7 +349,6 @@ static int hcx_target_data(struct hcx_target_conn *conn,
 		up_read(&disk->fence);
 		return -ESTALE;
 	}
-	status = hcx_target_fetch_refs(conn, &v, conn->bytes);
 	if (status == HCX_ACK_WRITTEN &&
 	    (v.how.zero == v.len ? hcx_disk_zeroout(disk, pos, v.len) :
 	     hcx_disk_io(disk, REQ_OP_WRITE, pos, conn->bytes, v.len)))
@@ -609,6 +640,7 @@ static int hcx_target_hello(struct hcx_target_conn *conn,
 		w->gen_id = cpu_to_le64(disk->gen_id);
 		w->gen_seq = cpu_to_le64(disk->gen_seq);
 		w->epoch = cpu_to_le64(disk->epoch);
+		w->disk = cpu_to_le32(disk->index);
 		if (!err)
 			disk->consistent = false;
 		mutex_unlock(&disk->lock);

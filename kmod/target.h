@@ -24,6 +24,6 @@ void hcx_target_uninit(void);
 /* The checks of what a source sends, for KUnit. */
 int hcx_target_parse_hello(const struct hcx_rec_hello *hello, size_t len);
 int hcx_target_check_data(const struct hcx_data_view *v, u64 source_size,
-			  unsigned int chunk_shift, u64 disk_size);
+			  unsigned int chunk_shift, u32 disk_nr, u64 disk_size);
 
 #endif /* _HCX_TARGET_H */

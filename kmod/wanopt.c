@@ -7,21 +7,23 @@
  * when that saves at least an eighth of their bytes (messages.h, and
  * protocol.rst "Data records").  Dedup, then compression, then sealing.
  *
- * The source's index maps the SHA-256 of a block to a position where the
- * target held those bytes when it last said so: blocks it acknowledged as
- * written, and blocks of chunks a checksum pass found the same.  The index
- * may be stale, since the target's copy changes behind it; the target
- * checks every reference against its own bytes before it uses it, and
- * answers HCX_ACK_STALE when one does not match.  So a stale index costs a
- * round trip, never a wrong byte; and it is only ever a hint, so an entry
- * that cannot be allocated is simply not kept.
+ * The source's index, one per device pair, maps the SHA-256 of a block to
+ * a disk and position where the target holds those bytes: blocks it
+ * acknowledged as written, and blocks of chunks a checksum pass found the
+ * same; or to a record in flight that carries them there (a claim), whose
+ * answer younger records wait for rather than send the bytes again.  The
+ * index may be stale, since the target's copies change behind it; the
+ * target checks every reference against the bytes it reads before it uses
+ * them, and answers HCX_ACK_STALE when one does not match.  So a stale
+ * index costs a round trip, never a wrong byte; and it is only ever a
+ * hint, so an entry that cannot be allocated is simply not kept.
  *
  * Locking: a decoder belongs to one thread.  An encoder is shared by the
- * threads encoding one disk's chunks: its workspaces, one per CPU at most,
- * are handed out under its spinlock for one compression each, and freed
- * only while no thread encodes.  The index's entries and LRU list are
- * under its spinlock; its table is allocated and freed only under the
- * disk's lock while no operation runs (disk.c).
+ * threads encoding the chunks of the disks whose operations have the same
+ * options (pool.c): its workspaces, one per CPU at most, are handed out
+ * under its spinlock for one compression each, and freed only while no
+ * thread encodes.  The index's table, entries and LRU list
+ * are under its spinlock, which is dropped to allocate and to wait.
  */
 
 #include <crypto/sha2.h>
@@ -37,18 +39,23 @@
 #include "wanopt.h"
 
 /**
- * struct hcx_dedup_entry - a block the target held
+ * struct hcx_dedup_entry - a block the target holds, or will
  * @node: in its bucket's chain
  * @lru: in the index's LRU list
- * @pos: its byte position on the target's disk
+ * @at: where
+ * @claim: 0 when the target said it holds the block there; else the
+ *	sequence number of the record in flight that carries it there
  * @hash: its SHA-256
  */
 struct hcx_dedup_entry {
 	struct hlist_node node;
 	struct list_head lru;
-	u64 pos;
+	struct hcx_block_at at;
+	u64 claim;
 	u8 hash[HCX_HASH_LEN];
 };
+
+static_assert(sizeof(struct hcx_dedup_entry) == 88);
 
 static struct kmem_cache *hcx_dedup_entries;
 
@@ -95,21 +102,53 @@ void hcx_blocks_digest(const struct hcx_blocks *b, u8 *digest)
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_blocks_digest);
 
+/**
+ * hcx_run_digest - what a reference's hash says of the blocks it names
+ * @bytes: the blocks, one after the other
+ * @len: their bytes; the last block may be short
+ * @digest: SHA-256 over their SHA-256s
+ */
+void hcx_run_digest(const u8 *bytes, u32 len, u8 *digest)
+{
+	u8 hash[HCX_HASH_LEN];
+	struct sha256_state s;
+	u32 at, blen;
+
+	sha256_init(&s);
+	for (at = 0; at < len; at += blen) {
+		blen = min_t(u32, HCX_BLOCK_SIZE, len - at);
+		sha256(bytes + at, blen, hash);
+		sha256_update(&s, hash, HCX_HASH_LEN);
+	}
+	sha256_final(&s, digest);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_run_digest);
+
 void hcx_dedup_init(struct hcx_dedup *d)
 {
 	spin_lock_init(&d->lock);
 	INIT_LIST_HEAD(&d->lru);
+	init_waitqueue_head(&d->claims);
 	d->buckets = NULL;
 	d->bits = 0;
 	d->count = 0;
 	d->max = 0;
+	d->cap = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_init);
+
+/* Bytes of one entry, which the memory cap counts. */
+size_t hcx_dedup_entry_size(void)
+{
+	return sizeof(struct hcx_dedup_entry);
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_entry_size);
 
 /*
  * Forget every entry and the table.  They are taken out under the lock, so
  * that a lookup or a change racing with this finds an empty index, and
- * freed after it (the table may be vmalloc()ed).
+ * freed after it (the table may be vmalloc()ed).  Records waiting for a
+ * claim find it gone.
  */
 void hcx_dedup_free(struct hcx_dedup *d)
 {
@@ -124,7 +163,9 @@ void hcx_dedup_free(struct hcx_dedup *d)
 	d->bits = 0;
 	d->count = 0;
 	d->max = 0;
+	d->cap = 0;
 	spin_unlock(&d->lock);
+	wake_up_all(&d->claims);
 	list_for_each_entry_safe(e, tmp, &entries, lru)
 		kmem_cache_free(hcx_dedup_entries, e);
 	kvfree(buckets);
@@ -135,19 +176,16 @@ EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_free);
  * hcx_dedup_resize - start an empty index under a memory cap
  * @d: the index
  * @cap_bytes: what its table and entries may take
- * @blocks: the blocks of the disk, more entries than it can ever need
  *
- * The table gets about one bucket per entry the cap allows; the entries
- * get the rest.  A disk with fewer blocks than the cap allows entries
- * sizes both to its blocks (stale entries beyond them are evicted): an
- * 8 MiB disk under the 1 GiB cap takes 16 KiB of table, not 64 MiB.
+ * The table gets a bucket for every one or two entries the cap allows,
+ * allocated whole; the entries the rest, each allocated when first needed.
  *
  * Return: 0, or -ENOMEM with the index left as it was.
  */
-int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes, u64 blocks)
+int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes)
 {
-	u64 entries = clamp_t(u64, cap_bytes / sizeof(struct hcx_dedup_entry),
-			      2, max_t(u64, blocks, 2));
+	u64 entries = max_t(u64, cap_bytes / sizeof(struct hcx_dedup_entry),
+			    2);
 	unsigned int bits = min_t(unsigned int, ilog2(entries), 30);
 	size_t table = sizeof(*d->buckets) << bits;
 	struct hlist_head *buckets;
@@ -160,8 +198,8 @@ int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes, u64 blocks)
 	d->buckets = buckets;
 	d->bits = bits;
 	d->max = cap_bytes > table ?
-		 min((cap_bytes - table) / sizeof(struct hcx_dedup_entry),
-		     entries) : 0;
+		 (cap_bytes - table) / sizeof(struct hcx_dedup_entry) : 0;
+	d->cap = cap_bytes;
 	spin_unlock(&d->lock);
 	return 0;
 }
@@ -181,47 +219,61 @@ static struct hcx_dedup_entry *hcx_dedup_lookup(struct hcx_dedup *d,
 	struct hcx_dedup_entry *e;
 
 	lockdep_assert_held(&d->lock);
+	if (!d->count)
+		return NULL;
 	hlist_for_each_entry(e, hcx_dedup_bucket(d, hash), node)
 		if (!memcmp(e->hash, hash, HCX_HASH_LEN))
 			return e;
 	return NULL;
 }
 
-/* Where the target held the bytes of HASH, if the index knows. */
-bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash, u64 *pos)
+/* Where the target holds the bytes of HASH, if the index knows. */
+bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash,
+		    struct hcx_block_at *at)
 {
-	struct hcx_dedup_entry *e = NULL;
+	struct hcx_dedup_entry *e;
 
 	spin_lock(&d->lock);
-	if (d->count)
-		e = hcx_dedup_lookup(d, hash);
+	e = hcx_dedup_lookup(d, hash);
+	if (e && e->claim)
+		e = NULL;
 	if (e) {
 		list_move(&e->lru, &d->lru);
-		*pos = e->pos;
+		*at = e->at;
 	}
 	spin_unlock(&d->lock);
 	return e;
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_find);
 
-/*
- * The target holds the bytes of HASH at POS.  A full index gives up its
- * least recently used entry.  May sleep.
- */
-void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos)
+static void hcx_dedup_remove(struct hcx_dedup *d, struct hcx_dedup_entry *e)
 {
-	struct hcx_dedup_entry *e, *fresh = NULL;
+	lockdep_assert_held(&d->lock);
+	hlist_del(&e->node);
+	list_del(&e->lru);
+	d->count--;
+}
 
-	spin_lock(&d->lock);
-	if (!d->max)
-		goto out;
-	e = hcx_dedup_lookup(d, hash);
+/*
+ * Say that the bytes of HASH are AT, held there (CLAIM 0) or on their way
+ * there in record CLAIM; the index takes the newer news.  A full index
+ * gives up its least recently used entry; without memory, nothing is
+ * kept.  Called with the lock held, which it may drop and take again to
+ * allocate: the entry for HASH, if any, is then in *E.
+ */
+static void hcx_dedup_put(struct hcx_dedup *d, struct hcx_dedup_entry *e,
+			  const u8 *hash, const struct hcx_block_at *at,
+			  u64 claim)
+{
+	struct hcx_dedup_entry *fresh = NULL;
+
+	lockdep_assert_held(&d->lock);
 	if (!e && d->count < d->max) {
 		spin_unlock(&d->lock);
 		fresh = kmem_cache_alloc(hcx_dedup_entries,
 					 GFP_KERNEL | __GFP_NOWARN);
 		spin_lock(&d->lock);
-		/* Freed meanwhile: no table to look in. */
+		/* Freed meanwhile: no table to put it in. */
 		if (!d->max)
 			goto out;
 		e = hcx_dedup_lookup(d, hash);
@@ -230,49 +282,159 @@ void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos)
 		if (fresh && d->count < d->max) {
 			e = fresh;
 			fresh = NULL;
-			d->count++;
-			list_add(&e->lru, &d->lru);
 		} else if (d->count) {
 			e = list_last_entry(&d->lru, struct hcx_dedup_entry, lru);
-			hlist_del(&e->node);
+			/* A record may wait for the claim it had. */
+			if (e->claim)
+				wake_up_all(&d->claims);
+			hcx_dedup_remove(d, e);
 		} else {
 			goto out;
 		}
 		memcpy(e->hash, hash, HCX_HASH_LEN);
 		hlist_add_head(&e->node, hcx_dedup_bucket(d, hash));
+		list_add(&e->lru, &d->lru);
+		d->count++;
 	}
-	e->pos = pos;
+	if (e->claim && e->claim != claim)
+		wake_up_all(&d->claims);
+	e->at = *at;
+	e->claim = claim;
 	list_move(&e->lru, &d->lru);
 out:
-	spin_unlock(&d->lock);
-	if (fresh)
+	if (fresh) {
+		spin_unlock(&d->lock);
 		kmem_cache_free(hcx_dedup_entries, fresh);
+		spin_lock(&d->lock);
+	}
+}
+
+/* The target holds the bytes of HASH at AT.  May sleep. */
+void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash,
+		   const struct hcx_block_at *at)
+{
+	spin_lock(&d->lock);
+	if (d->max)
+		hcx_dedup_put(d, hcx_dedup_lookup(d, hash), hash, at, 0);
+	spin_unlock(&d->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_add);
 
 /*
- * The target no longer holds the bytes of HASH where the index said, or,
+ * The target does not hold the bytes of HASH where the index said, or,
  * when AT is given, at *AT: the entry goes if it says so.
  */
-void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash, const u64 *at)
+void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash,
+		      const struct hcx_block_at *at)
 {
-	struct hcx_dedup_entry *e = NULL;
+	struct hcx_dedup_entry *e;
 
 	spin_lock(&d->lock);
-	if (d->count)
-		e = hcx_dedup_lookup(d, hash);
-	if (e && at && e->pos != *at)
+	e = hcx_dedup_lookup(d, hash);
+	if (e && at && (e->at.disk != at->disk || e->at.pos != at->pos))
 		e = NULL;
 	if (e) {
-		hlist_del(&e->node);
-		list_del(&e->lru);
-		d->count--;
+		if (e->claim)
+			wake_up_all(&d->claims);
+		hcx_dedup_remove(d, e);
 	}
 	spin_unlock(&d->lock);
 	if (e)
 		kmem_cache_free(hcx_dedup_entries, e);
 }
 EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_forget);
+
+/* Record SEQ will not bring the bytes of HASH: its claim goes, if it holds. */
+void hcx_dedup_unclaim(struct hcx_dedup *d, const u8 *hash, u64 seq)
+{
+	struct hcx_dedup_entry *e;
+
+	spin_lock(&d->lock);
+	e = hcx_dedup_lookup(d, hash);
+	if (e && e->claim == seq)
+		hcx_dedup_remove(d, e);
+	else
+		e = NULL;
+	spin_unlock(&d->lock);
+	if (e) {
+		wake_up_all(&d->claims);
+		kmem_cache_free(hcx_dedup_entries, e);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_unclaim);
+
+/* The entry of HASH no longer carries claim CLAIM. */
+static bool hcx_dedup_claim_settled(struct hcx_dedup *d, const u8 *hash,
+				    u64 claim)
+{
+	struct hcx_dedup_entry *e;
+	bool settled;
+
+	spin_lock(&d->lock);
+	e = hcx_dedup_lookup(d, hash);
+	settled = !e || e->claim != claim;
+	spin_unlock(&d->lock);
+	return settled;
+}
+
+/**
+ * hcx_dedup_use - decide how a block travels in a record
+ * @d: the index
+ * @hash: the block's SHA-256
+ * @here: where the record puts it
+ * @seq: the record's sequence number, from 1, in the order records were
+ *	handed out across the pool
+ * @until: when the record stops waiting (jiffies)
+ * @at: where the target holds it, for a reference
+ *
+ * A block the target holds travels as a reference.  One that an older
+ * record (a lower @seq) carries, sent or about to be, waits for that
+ * record's answer, until @until at most: the target must hold the bytes
+ * before it reads them.  Otherwise the block travels literally, and
+ * this record claims it, so that younger records wait for it in turn.
+ *
+ * A record waits only for older ones, and each lane sends its records in
+ * the order they were handed out, so the oldest record not yet sent never
+ * waits: waiting cannot go round in a circle.  The wait's bound only
+ * covers an older record whose lane lost its connection, until the lane
+ * gives its claims up.  May sleep.
+ *
+ * Return: true for a reference, with *@at set.
+ */
+bool hcx_dedup_use(struct hcx_dedup *d, const u8 *hash,
+		   const struct hcx_block_at *here, u64 seq,
+		   unsigned long until, struct hcx_block_at *at)
+{
+	struct hcx_dedup_entry *e;
+	long left;
+	u64 claim;
+
+	spin_lock(&d->lock);
+	while ((e = hcx_dedup_lookup(d, hash)) && e->claim &&
+	       e->claim < seq) {
+		claim = e->claim;
+		spin_unlock(&d->lock);
+		left = (long)(until - jiffies);
+		if (left <= 0 ||
+		    !wait_event_timeout(d->claims,
+					hcx_dedup_claim_settled(d, hash, claim),
+					left))
+			return false;
+		spin_lock(&d->lock);
+	}
+	if (e && !e->claim) {
+		list_move(&e->lru, &d->lru);
+		*at = e->at;
+		spin_unlock(&d->lock);
+		return true;
+	}
+	/* Unclaimed, or claimed by a younger record or by this one. */
+	if (d->max && (!e || e->claim > seq))
+		hcx_dedup_put(d, e, hash, here, seq);
+	spin_unlock(&d->lock);
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(hcx_dedup_use);
 
 /**
  * struct hcx_workspace - the memory one compression works in
@@ -473,43 +635,77 @@ static const u8 hcx_codec_of[] = {
 	[HCXREPL_COMPRESS_ZSTD] = HCX_CODEC_ZSTD,
 };
 
+/*
+ * A reference's hash, once its run of blocks FIRST to END - 1 is known: the
+ * digest of their hashes.  Nothing without a reference.
+ */
+static void hcx_ref_seal(struct hcx_block_ref *ref, const struct hcx_blocks *b,
+			 unsigned int first, unsigned int end)
+{
+	if (ref)
+		sha256(b->hashes[first], (end - first) * HCX_HASH_LEN,
+		       ref->hash);
+}
+
 /**
  * hcx_encode - build the data record of a chunk
  * @enc: the encoder
  * @dedup: the index, or NULL for no references
+ * @here: where the chunk goes at the target
+ * @seq: the record's place among the records of the pool (hcx_dedup_use())
  * @chunk: the chunk's number
- * @pos: its byte position
  * @bytes: its bytes, which the literal blocks are gathered in: clobbered
  * @len: its length
  * @b: its blocks, scanned, hashed when @dedup is given; the kinds are
- *	updated to say which became references
+ *	updated to say which became references and runs
  * @rec: the record, with room for hcx_data_max() bytes
  * @how: how the chunk's bytes travelled
  *
  * Return: the record's length.
  */
 size_t hcx_encode(struct hcx_encoder *enc, struct hcx_dedup *dedup,
-		  u64 chunk, u64 pos, u8 *bytes, u32 len, struct hcx_blocks *b,
+		  const struct hcx_block_at *here, u64 seq, u64 chunk,
+		  u8 *bytes, u32 len, struct hcx_blocks *b,
 		  struct hcx_rec_data *rec, struct hcx_encoding *how)
 {
 	struct hcx_block_ref *ref = (struct hcx_block_ref *)(rec->kinds + b->n);
-	unsigned int i, refs = 0;
+	unsigned long until = jiffies + HCX_DEDUP_CLAIM_WAIT;
+	struct hcx_block_ref *open = NULL;
+	struct hcx_block_at block, at, last = { };
+	unsigned int i, first = 0, refs = 0;
 	u32 blen, literal = 0;
 	u8 *section;
-	u64 at;
 
 	memset(how, 0, sizeof(*how));
 	for (i = 0; i < b->n; i++) {
 		blen = hcx_block_len(len, i);
+		block.disk = here->disk;
+		block.pos = here->pos + (i << HCX_BLOCK_SHIFT);
+		if (b->kinds[i] != HCX_BLOCK_ZERO && dedup &&
+		    hcx_dedup_use(dedup, b->hashes[i], &block, seq, until, &at)) {
+			how->dedup += blen;
+			/* Held right after the previous block: one reference. */
+			if (open && at.disk == last.disk &&
+			    at.pos == last.pos + HCX_BLOCK_SIZE) {
+				b->kinds[i] = HCX_BLOCK_RUN;
+			} else {
+				hcx_ref_seal(open, b, first, i);
+				b->kinds[i] = HCX_BLOCK_REF;
+				open = ref++;
+				first = i;
+				refs++;
+				put_unaligned_le32(at.disk, &open->disk);
+				open->reserved = 0;
+				put_unaligned_le64(at.pos, &open->pos);
+			}
+			last = at;
+			rec->kinds[i] = b->kinds[i];
+			continue;
+		}
+		hcx_ref_seal(open, b, first, i);
+		open = NULL;
 		if (b->kinds[i] == HCX_BLOCK_ZERO) {
 			how->zero += blen;
-		} else if (dedup && hcx_dedup_find(dedup, b->hashes[i], &at)) {
-			b->kinds[i] = HCX_BLOCK_REF;
-			put_unaligned_le64(at, &ref->pos);
-			memcpy(ref->hash, b->hashes[i], HCX_HASH_LEN);
-			ref++;
-			refs++;
-			how->dedup += blen;
 		} else {
 			/* Literal blocks move down to follow one another. */
 			if (literal != i << HCX_BLOCK_SHIFT)
@@ -519,6 +715,7 @@ size_t hcx_encode(struct hcx_encoder *enc, struct hcx_dedup *dedup,
 		}
 		rec->kinds[i] = b->kinds[i];
 	}
+	hcx_ref_seal(open, b, first, b->n);
 
 	section = (u8 *)ref;
 	how->literal = literal;
@@ -586,12 +783,22 @@ int hcx_data_parse(const struct hcx_rec_data *rec, size_t len,
 			v->how.dedup += blen;
 			refs++;
 			break;
+		case HCX_BLOCK_RUN:
+			/* It extends the reference of the block before it. */
+			if (!i || (v->kinds[i - 1] != HCX_BLOCK_REF &&
+				   v->kinds[i - 1] != HCX_BLOCK_RUN))
+				return -EPROTO;
+			v->how.dedup += blen;
+			break;
 		default:
 			return -EPROTO;
 		}
 	}
 	if (refs != v->nrefs)
 		return -EPROTO;
+	for (i = 0; i < v->nrefs; i++)
+		if (v->refs[i].reserved)
+			return -EPROTO;
 	if (v->codec == HCX_CODEC_NONE ? v->how.stored != v->how.literal :
 					  !v->how.literal || !v->how.stored)
 		return -EPROTO;

@@ -23,10 +23,13 @@
 #define HCX_DEDUP_CACHE_DEFAULT	SZ_64M
 #define HCX_DEDUP_CACHE_MIN	SZ_1M
 /*
- * Kernel memory, per disk, its table (up to a ninth of it) allocated whole:
- * 1 GiB remembers some 50 GiB of the target's blocks (design.rst).
+ * Kernel memory, per device pair, its table (up to an eleventh of it)
+ * allocated whole: 1 GiB remembers some 45 GiB of the target's blocks
+ * (design.rst).
  */
 #define HCX_DEDUP_CACHE_MAX	SZ_1G
+/* A record waits this long at most for older ones' answers. */
+#define HCX_DEDUP_CLAIM_WAIT	HZ
 #define HCX_ZSTD_LEVEL_DEFAULT	3
 
 /**
@@ -34,13 +37,11 @@
  * @dedup: send blocks the target holds as references
  * @compress: the codec of literal blocks
  * @level: the zstd level
- * @cache_bytes: the memory cap of the deduplication index
  */
 struct hcx_wanopt_conf {
 	bool dedup;
 	enum hcxrepl_compress compress;
 	int level;
-	u64 cache_bytes;
 };
 
 /**
@@ -70,39 +71,71 @@ static inline u32 hcx_block_len(u32 chunk_len, unsigned int i)
 void hcx_blocks_scan(const u8 *bytes, u32 len, struct hcx_blocks *b,
 		     bool hash);
 void hcx_blocks_digest(const struct hcx_blocks *b, u8 *digest);
+void hcx_run_digest(const u8 *bytes, u32 len, u8 *digest);
+
+/* The block after the run of references starting at block I of N. */
+static inline unsigned int hcx_run_end(const u8 *kinds, unsigned int n,
+				       unsigned int i)
+{
+	while (++i < n && kinds[i] == HCX_BLOCK_RUN)
+		;
+	return i;
+}
+
+/**
+ * struct hcx_block_at - where the target holds a block
+ * @disk: the target disk's number there, which its welcome gave
+ * @pos: the block's byte position on it
+ */
+struct hcx_block_at {
+	u32 disk;
+	u64 pos;
+};
 
 /**
  * struct hcx_dedup - the source's index of what the target holds
  * @lock: guards the rest; a tiny critical section per lookup or change
- * @buckets: the hash table, NULL while deduplication is off
+ * @claims: records waiting for another's answer (hcx_dedup_use())
+ * @buckets: the hash table, NULL until sized
  * @bits: log2 of its size
  * @lru: entries, most recently used first
  * @count: entries
  * @max: entries the memory cap allows
+ * @cap: the memory cap it was sized for
  *
- * The table is allocated and freed only under the disk's lock while no
- * stream exists: an operation that failed is over before its streams are,
- * and they use the index until they are reaped.  Entries come and go
- * under @lock; freeing the index empties it under @lock first.
+ * One index serves every disk of a device pair (pool.c), so a block any
+ * of them brought to the target travels as a reference for the others.
+ * Entries come and go under @lock, and so do the table and its size: an
+ * index emptied or resized under its users finds nothing meanwhile.
  */
 struct hcx_dedup {
-	spinlock_t lock; /* buckets' chains, lru, count */
+	spinlock_t lock; /* buckets' chains, lru, count, sizes */
+	wait_queue_head_t claims;
 	struct hlist_head *buckets;
 	unsigned int bits;
 	struct list_head lru;
 	unsigned long count;
 	unsigned long max;
+	u64 cap;
 };
 
 void hcx_dedup_init(struct hcx_dedup *d);
-int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes, u64 blocks);
+size_t hcx_dedup_entry_size(void);
+int hcx_dedup_resize(struct hcx_dedup *d, u64 cap_bytes);
 void hcx_dedup_free(struct hcx_dedup *d);
-bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash, u64 *pos);
-void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash, u64 pos);
-void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash, const u64 *at);
+bool hcx_dedup_find(struct hcx_dedup *d, const u8 *hash,
+		    struct hcx_block_at *at);
+void hcx_dedup_add(struct hcx_dedup *d, const u8 *hash,
+		   const struct hcx_block_at *at);
+void hcx_dedup_forget(struct hcx_dedup *d, const u8 *hash,
+		      const struct hcx_block_at *at);
+bool hcx_dedup_use(struct hcx_dedup *d, const u8 *hash,
+		   const struct hcx_block_at *here, u64 seq,
+		   unsigned long until, struct hcx_block_at *at);
+void hcx_dedup_unclaim(struct hcx_dedup *d, const u8 *hash, u64 seq);
 
 /**
- * struct hcx_encoder - what the threads encoding a disk's chunks share
+ * struct hcx_encoder - what threads encoding with one set of options share
  * @compress: the codec
  * @params: the zstd parameters
  * @size: the size of a workspace of the codec
@@ -146,7 +179,8 @@ void hcx_encoder_free(struct hcx_encoder *enc);
 size_t hcx_data_max(u32 chunk_bytes);
 u32 hcx_compress_limit(u32 literal);
 size_t hcx_encode(struct hcx_encoder *enc, struct hcx_dedup *dedup,
-		  u64 chunk, u64 pos, u8 *bytes, u32 len, struct hcx_blocks *b,
+		  const struct hcx_block_at *here, u64 seq, u64 chunk,
+		  u8 *bytes, u32 len, struct hcx_blocks *b,
 		  struct hcx_rec_data *rec, struct hcx_encoding *how);
 
 /**

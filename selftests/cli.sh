@@ -49,6 +49,14 @@ check_fails "set with a missing value" "^hcxrepl: set: 'listen-port' needs a val
 	$hcxrepl set hcx0 listen-port
 check_fails "set with a bad port" "^hcxrepl: set: invalid listen-port '99999'" \
 	$hcxrepl set hcx0 listen-port 99999
+check_fails "set with a bad dedup cache" \
+	"^hcxrepl: set: invalid dedup cache '12Q' \\(a size from 1M to 1G\\)" \
+	$hcxrepl set hcx0 dedup-cache 12Q
+check_fails "set with a dedup cache over 1G" \
+	"^hcxrepl: set: invalid dedup cache '2G'" $hcxrepl set hcx0 dedup-cache 2G
+check_fails "set with a dedup cache under 1M" \
+	"^hcxrepl: set: invalid dedup cache '1023K'" \
+	$hcxrepl set hcx0 dedup-cache 1023K
 check_fails "set with a missing key file" "^hcxrepl: set: .*nonexistent" \
 	$hcxrepl set hcx0 private-key /nonexistent
 peer=$(echo "$bob_priv" | $hcxrepl pubkey)
@@ -71,6 +79,10 @@ check_fails "setconf wants the peer's key" "^hcxrepl: setconf: $conf: \\[Peer\\]
 	$hcxrepl setconf hcx0 "$conf"
 printf '[Peer]\nPublicKey = %s\n[Peer]\nPublicKey = %s\n' "$peer" "$peer" >"$conf"
 check_fails "setconf refuses a second peer" "^hcxrepl: setconf: $conf:3: a second \\[Peer\\]" \
+	$hcxrepl setconf hcx0 "$conf"
+printf '[Interface]\nDedupCache = 0\n' >"$conf"
+check_fails "setconf checks the dedup cache" \
+	"^hcxrepl: setconf: $conf:2: invalid dedup cache '0'" \
 	$hcxrepl setconf hcx0 "$conf"
 check_fails "setconf of a missing file" "^hcxrepl: setconf: cannot open '/nonexistent'" \
 	$hcxrepl setconf hcx0 /nonexistent
@@ -109,15 +121,14 @@ for verb in add set; do
 			"hcxrepl: disk $verb: $compress_want, not '$bad'" \
 			$cmd compress $bad
 	done
-	check_refused "disk $verb: dedup-cache 12Q" \
-		"hcxrepl: disk $verb: '12Q' is not a dedup cache size (say 64M)" \
-		$cmd dedup-cache 12Q
+	check_refused "disk $verb: dedup-cache is the device's" \
+		"hcxrepl: disk $verb: unknown argument 'dedup-cache'" \
+		$cmd dedup-cache 64M
 	check_refused "disk $verb: compress without a value" \
 		"hcxrepl: disk $verb: 'compress' needs a value" $cmd compress
 done
-for good in "dedup on compress zstd:1 dedup-cache 1M" \
-	"dedup off compress zstd:22 dedup-cache 64MiB" \
-	"compress zstd" "compress lz4" "compress none dedup-cache 1073741824"; do
+for good in "dedup on compress zstd:1" "dedup off compress zstd:22" \
+	"compress zstd" "compress lz4" "compress none"; do
 	check_refused "disk add accepts $good" \
 		"hcxrepl: disk add: no device 'hcx-none'" $add $good
 done
@@ -172,8 +183,11 @@ plan_refused "a bad number of streams" 15 "invalid Streams '17' (1 to 16)"
 good_plan | sed 's/^Role = target/&\nChunk = 48K/' >"$plan"
 plan_refused "a chunk size not a power of two" 15 \
 	"invalid Chunk '48K' (a power of two from 4K to 1M)"
-good_plan | sed 's/^Role = target/&\nDedupCache = 2G/' >"$plan"
-plan_refused "a dedup cache over 1G" 15 "invalid DedupCache '2G' (a size from 1M to 1G)"
+good_plan | sed 's/^Device = hcx0/&\nDedupCache = 2G/' >"$plan"
+plan_refused "a dedup cache over 1G" 4 "invalid dedup cache '2G' (a size from 1M to 1G)"
+good_plan | sed 's/^Role = target/&\nDedupCache = 16M/' >"$plan"
+plan_refused "a dedup cache in a disk's section" 15 \
+	"DedupCache belongs in [Interconnect], not [Disk]"
 good_plan | sed 's/^Device = hcx0/&\ndevice = hcx1/' >"$plan"
 plan_refused "a key given twice" 4 "Device is given twice in [Interconnect] (first at line 3)"
 good_plan | sed 's/^Role = target/&\nSync = full/' >"$plan"

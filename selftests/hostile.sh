@@ -105,10 +105,11 @@ storm() {
 	local ok=0 failed=0 hung=0 crashed=0 own_port peer_port peer_ip
 	local disks=(vm1 vm2 vm3 fz0 nosuch) roles=(source target)
 	local add_opts=('' 'chunk 4K' 'chunk 1M' 'streams 16' 'dedup off'
-		'compress zstd:22' 'dedup-cache 1M' 'chunk 3K')
+		'compress zstd:22' 'priority 9' 'chunk 3K')
 	local set_opts=('streams 1' 'streams 16' 'streams 0' 'dedup on' 'dedup off'
-		'compress none' 'compress lz4' 'compress zstd:1' 'dedup-cache 1G')
+		'compress none' 'compress lz4' 'compress zstd:1' 'priority 1')
 	local kinds=(full delta checksum) onoff=(on off) pr=(pause resume)
+	local caches=(1M 1G 64M)
 	local flags=('' -j -s) bad_devs=(lo wan0 nosuch)
 	local bad_paths=(/dev/null /nonexistent /dev/hcxd0 /dev/hcxd1 /tmp)
 	local loops pubkey peer_key peer_opts ports link_ops disk bdev
@@ -133,16 +134,17 @@ storm() {
 		disk=${disks[RANDOM % ${#disks[@]}]}
 		bdev=${loops[RANDOM % 3]}
 		now=$EPOCHSECONDS
-		case $((RANDOM % 32)) in
+		case $((RANDOM % 33)) in
 		0) cmd="hcxrepl show" ;;
 		1) cmd="hcxrepl -j -s show hcx0" ;;
 		2) cmd="hcxrepl showconf hcx0" ;;
 		3) cmd="hcxrepl setconf hcx0 $work/$s.conf" ;;
 		4 | 5) cmd=$pair ;;
 		6) cmd="hcxrepl set hcx0 listen-port ${ports[RANDOM % 4]}" ;;
-		7) cmd="hcxrepl set hcx0 peer $peer_key ${peer_opts[RANDOM % 5]}" ;;
-		8) cmd="hcxrepl set hcx0 private-key $work/$p.key" ;;
-		9) cmd="hcxrepl set hcx0 peer $pubkey" ;;
+		# The index its disks share, emptied and resized under them.
+		7) cmd="hcxrepl set hcx0 dedup-cache ${caches[RANDOM % 3]}" ;;
+		8) cmd="hcxrepl set hcx0 peer $peer_key ${peer_opts[RANDOM % 5]}" ;;
+		9) cmd="hcxrepl set hcx0 private-key $work/$p.key" ;;
 		10) cmd="ip link ${link_ops[RANDOM % 6]}" ;;
 		11 | 12) cmd="hcxrepl disk add $disk dev hcx0 backing $bdev role ${roles[RANDOM % 2]} ${add_opts[RANDOM % 8]}" ;;
 		13) cmd="hcxrepl disk del $disk" ;;
@@ -161,6 +163,7 @@ storm() {
 		29) cmd="timeout 2 hcxrepl ${flags[RANDOM % 2]} monitor" ;;
 		30) cmd="hcxrepl disk add $disk dev ${bad_devs[RANDOM % 3]} backing $bdev role source" ;;
 		31) cmd="hcxrepl disk add $disk dev hcx0 backing ${bad_paths[RANDOM % 5]} role source" ;;
+		32) cmd="hcxrepl set hcx0 peer $pubkey" ;;
 		esac
 		start=$SECONDS
 		# shellcheck disable=SC2086 # the command and its arguments, split

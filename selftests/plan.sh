@@ -150,6 +150,7 @@ cat >site-a.plan <<EOF
 device = hcx0
 PrivateKeyFile = $work/a.key       # keys only from files
 ListenPort = $PORT_A
+DedupCache = 16M
 
 [Peer]
 PublicKey = $pub_b
@@ -168,7 +169,6 @@ Chunk = 64K
 Streams = 2
 Dedup = on
 Compress = zstd:3
-DedupCache = 16M
 Sync = full
 Switchover = +3600 verify
 
@@ -247,7 +247,7 @@ check_eq "plan apply at site A (from standard input) succeeds" 0 $?
 echo "$out" | sed 's/^/# /'
 check_eq "it reports four objects" 4 "$(wc -l <<<"$out")"
 check "it reports the keepalive with the new peer" \
-	grep -qx "interconnect hcx0: created; private key, listen port $PORT_A, peer $pub_b at 10.0.0.2:$PORT_B, persistent keepalive 25 set" <<<"$out"
+	grep -qx "interconnect hcx0: created; private key, listen port $PORT_A, dedup cache 16M, peer $pub_b at 10.0.0.2:$PORT_B, persistent keepalive 25 set" <<<"$out"
 check "it reports vm1 added, synced and its switchover scheduled" \
 	grep -qE '^disk vm1: added as source \(/dev/hcxd[0-9]+\); full sync started; switchover at [0-9-]+ [0-9:]+ with verify$' <<<"$out"
 check "it reports vm2 added and synced" \
@@ -274,9 +274,11 @@ check "vm1's copies are identical" same_bytes "$loop_a1" "$loop_b1"
 check "vm2's copies are identical" same_bytes "$loop_a2" "$loop_b2"
 now=$(date +%s)
 vm1=$(nsx site-a hcxrepl -j disk show vm1)
-opts=$(json "' '.join(str(j[0][k]) for k in ('role', 'chunk_bytes', 'streams', 'dedup', 'compress', 'compress_level', 'dedup_cache_bytes', 'synced_bytes', 'total_bytes'))" <<<"$vm1")
+opts=$(json "' '.join(str(j[0][k]) for k in ('role', 'chunk_bytes', 'streams', 'dedup', 'compress', 'compress_level', 'synced_bytes', 'total_bytes'))" <<<"$vm1")
 check_eq "vm1 has the plan's options and is synced" \
-	"source 65536 2 True zstd 3 16777216 16777216 16777216" "$opts"
+	"source 65536 2 True zstd 3 16777216 16777216" "$opts"
+check_eq "hcx0 has the plan's dedup cache" 16777216 \
+	"$(nsx site-a hcxrepl -j show hcx0 | json "j[0]['dedup_cache_bytes']")"
 at=$(json "j[0]['switchover_at']" <<<"$vm1")
 check "vm1's switchover is scheduled about an hour away" \
 	test "$at" -gt $((now + 3300)) -a "$at" -le $((now + 3600))
@@ -375,5 +377,11 @@ check "which UTC sees two hours earlier" grep -q "06:00-16:00 50mbit, 20:00-04:0
 check_eq "a plan without a rate takes the limit away" \
 	"interconnect hcx0: rate off set" \
 	"$(nsx site-a hcxrepl plan apply zstd.plan | sed -n 1p)"
+sed '/^DedupCache/d' zstd.plan >nocache.plan
+check_eq "a plan without a dedup cache sets the default" \
+	"interconnect hcx0: dedup cache 64M set" \
+	"$(nsx site-a hcxrepl plan apply nocache.plan | sed -n 1p)"
+check_eq "which show has" 67108864 \
+	"$(nsx site-a hcxrepl -j show hcx0 | json "j[0]['dedup_cache_bytes']")"
 
 tap_done

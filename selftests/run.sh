@@ -132,7 +132,11 @@ step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 
 # core; its report comes after theirs.  Its disks are smaller, its
 # sanitizers making I/O several times slower.  basic.sh is not among its
 # tests: there it spends ten minutes starting Python, a minute for each
-# YNL call; its kernel paths get hostile.sh's fuzzer instead.
+# YNL call; its kernel paths get hostile.sh's fuzzer instead.  The
+# two-site tests (two VMs of one vCPU each) follow it on its core, while
+# the 6.12 VM runs on the other: three threads on two cores for a few
+# minutes, which costs less than either waiting (the debug lane ends
+# some ten minutes before the 6.12 batch).
 (
 	passed=0 failed=0
 	batch debug 3600 kunit=selftests/kunit.sh \
@@ -140,6 +144,9 @@ step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 
 		"disk=selftests/disk.sh 32" \
 		"wanopt=selftests/wanopt.sh 24 $logs/realistic-24.img" \
 		"trust=selftests/trust.sh 16" "hostile=selftests/hostile.sh $RANDOM 40"
+	step two-sites selftests/two_sites.sh
+	step two-sites-disk selftests/two_sites_disk.sh
+	step two-sites-faults selftests/two_sites_faults.sh $RANDOM
 	echo "$passed $failed" >"$logs/debug.counts"
 ) >"$logs/debug.report" 2>&1 &
 debug_lane=$!
@@ -162,12 +169,8 @@ batch 6.12 2700 basic=selftests/basic.sh \
 	lockout=selftests/lockout.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
 	plan=selftests/plan.sh "faults=selftests/faults.sh --rounds 8 $RANDOM" \
-	hostile=selftests/hostile.sh rate=selftests/rate.sh wave=selftests/wave.sh
-# Two VMs of one vCPU each, while the debug lane ends: three threads on two
-# cores for a few minutes, which costs the debug lane less than waiting.
-step two-sites selftests/two_sites.sh
-step two-sites-disk selftests/two_sites_disk.sh
-step two-sites-faults selftests/two_sites_faults.sh $RANDOM
+	hostile=selftests/hostile.sh rate=selftests/rate.sh wave=selftests/wave.sh \
+	clones=selftests/clones.sh
 wait $debug_lane
 cat "$logs/debug.report"
 read -r debug_passed debug_failed <"$logs/debug.counts" || debug_failed=1

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "device.h"
+#include "disk.h"
 #include "genl.h"
 #include "json.h"
 #include "key.h"
@@ -150,6 +151,31 @@ static void print_rate_json(const struct device_reply *r)
 	json_array_end();
 }
 
+bool hcx_parse_dedup_cache(const char *text, uint64_t *out, const char *where)
+{
+	if (hcx_parse_size(text, out) && *out >= 1 << 20 && *out <= 1 << 30)
+		return true;
+	fprintf(stderr, "hcxrepl: %s: invalid dedup cache '%s' (a size from 1M to 1G)\n",
+		where, text);
+	return false;
+}
+
+void hcx_size_text(uint64_t bytes, char out[HCX_SIZE_TEXT_LEN])
+{
+	static const char units[] = "KMG";
+	int u = -1;
+
+	while (u < 2 && bytes && !(bytes & 1023)) {
+		bytes >>= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, HCX_SIZE_TEXT_LEN, "%" PRIu64, bytes);
+	else
+		snprintf(out, HCX_SIZE_TEXT_LEN, "%" PRIu64 "%c", bytes,
+			 units[u]);
+}
+
 /* "replication rate: 200mbit, 08:00-18:00 50mbit (now 50mbit)", if any. */
 static void print_rate_text(const struct device_reply *r)
 {
@@ -199,6 +225,9 @@ static void print_json(const struct device_reply *r)
 		json_object_end();
 	}
 	print_rate_json(r);
+	if (r->dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES])
+		json_u64("dedup_cache_bytes",
+			 hcx_attr_u64(r->dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]));
 	if (r->dev[HCXREPL_A_DEVICE_STATS]) {
 		json_object_start("stats");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++) {
@@ -217,6 +246,7 @@ static void print_json(const struct device_reply *r)
 
 static void print_text(const struct device_reply *r, bool stats)
 {
+	char size[HCX_SIZE_TEXT_LEN];
 	uint64_t when;
 	size_t i;
 
@@ -228,6 +258,11 @@ static void print_text(const struct device_reply *r, bool stats)
 		printf("  listening port: %u\n",
 		       hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_LISTEN_PORT]));
 	print_rate_text(r);
+	if (r->dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]) {
+		hcx_size_text(hcx_attr_u64(r->dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]),
+			      size);
+		printf("  dedup cache: %s\n", size);
+	}
 	if (stats && r->dev[HCXREPL_A_DEVICE_STATS]) {
 		printf("  drops:\n");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++)
@@ -320,10 +355,11 @@ int hcx_cmd_show(int argc, char **argv, const struct hcx_options *opt)
 static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 {
 	char rate[HCX_RATE_TEXT_LEN], span[HCX_SPAN_TEXT_LEN];
-	char key[HCX_KEY_B64_LEN];
+	char key[HCX_KEY_B64_LEN], size[HCX_SIZE_TEXT_LEN];
 	unsigned int i;
 	struct device_reply r;
 	const struct nlattr *attr;
+	uint64_t cache;
 
 	(void)data;
 	if (parse_device(nlh, &r) < 0)
@@ -343,6 +379,12 @@ static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 		hcx_span_text(&r.rate.windows[i], span);
 		hcx_rate_text(r.rate.windows[i].bps, rate);
 		printf("RateWindow = %s %s\n", span, rate);
+	}
+	/* setconf sets the default where the file says nothing. */
+	cache = hcx_attr_u64(r.dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]);
+	if (cache && cache != HCX_DEDUP_CACHE_DEFAULT) {
+		hcx_size_text(cache, size);
+		printf("DedupCache = %s\n", size);
 	}
 	if (r.dev[HCXREPL_A_DEVICE_PEER]) {
 		printf("\n[Peer]\nPublicKey = %s\n", r.peer_key);
@@ -430,6 +472,8 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	conf->has_port = true;
 	conf->rate = r.rate;
 	conf->has_rate = true;
+	conf->dedup_cache = hcx_attr_u64(r.dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]);
+	conf->has_dedup_cache = true;
 	if (!r.dev[HCXREPL_A_DEVICE_PEER])
 		return MNL_CB_OK;
 	conf->has_peer = true;
@@ -585,6 +629,9 @@ int hcx_device_send(struct hcx_genl *g, const char *dev,
 		mnl_attr_put_u16(nlh, HCXREPL_A_DEVICE_LISTEN_PORT, conf->port);
 	if (conf->has_rate)
 		hcx_rate_put(nlh, &conf->rate);
+	if (conf->has_dedup_cache)
+		mnl_attr_put_u64(nlh, HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
+				 conf->dedup_cache);
 	if (conf->has_peer)
 		put_peer(nlh, conf);
 	if (conf->has_peer && conf->replace_peer)
@@ -706,7 +753,8 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 		const char *word = argv[i], *value = argv[i + 1];
 
 		if (strcmp(word, "private-key") && strcmp(word, "listen-port") &&
-		    strcmp(word, "peer") && strcmp(word, "rate")) {
+		    strcmp(word, "peer") && strcmp(word, "rate") &&
+		    strcmp(word, "dedup-cache")) {
 			fprintf(stderr, "hcxrepl: set: unknown argument '%s'\n", word);
 			return set_fail(&conf);
 		}
@@ -724,6 +772,11 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 				return set_fail(&conf);
 			conf.has_rate = true;
 			i += n - 1;
+		} else if (!strcmp(word, "dedup-cache")) {
+			if (!hcx_parse_dedup_cache(value, &conf.dedup_cache,
+						   "set"))
+				return set_fail(&conf);
+			conf.has_dedup_cache = true;
 		} else if (!strcmp(word, "listen-port")) {
 			if (!parse_number(value, 65535, &port)) {
 				fprintf(stderr, "hcxrepl: set: invalid listen-port '%s'\n",

@@ -35,7 +35,19 @@ struct hcx_device_conf {
 	int keepalive;		/* -1: leave it */
 	bool has_rate;		/* the replication rate limit, whole */
 	struct hcx_rate_limit rate;
+	bool has_dedup_cache;	/* the memory cap of the disks' dedup index */
+	uint64_t dedup_cache;
 };
+
+/* What a device's dedup index may take unless told (the module's too). */
+#define HCX_DEDUP_CACHE_DEFAULT	(64ULL << 20)
+/* Longest text of a size ("18446744073709551615"), NUL included. */
+#define HCX_SIZE_TEXT_LEN	24
+
+/* A dedup cache from 1M to 1G; print why not (WHERE: the command). */
+bool hcx_parse_dedup_cache(const char *text, uint64_t *out, const char *where);
+/* BYTES as the shortest text hcx_parse_size() reads back: "64M". */
+void hcx_size_text(uint64_t bytes, char out[HCX_SIZE_TEXT_LEN]);
 
 void hcx_device_conf_init(struct hcx_device_conf *conf);
 /* Parse HOST:PORT or [HOST]:PORT; print why it failed (WHAT: the command). */
@@ -45,7 +57,7 @@ bool hcx_parse_keepalive(const char *text, int *out);
 struct hcx_genl;
 /*
  * Read DEV's configuration, keys included, into CONF in the form a request
- * takes: has_port and has_rate always, has_peer and the peer's fields when
+ * takes: has_port, has_rate and has_dedup_cache always, has_peer and the peer's fields when
  * it has one, keepalive 0 when off.  Return: 0, or a negative errno (G's extack set).
  */
 int hcx_device_read(struct hcx_genl *g, const char *dev,

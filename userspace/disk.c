@@ -196,9 +196,6 @@ static void print_disk_json(const struct disk_reply *r, bool stats)
 	if (disk_compress(r) == HCXREPL_COMPRESS_ZSTD &&
 	    r->a[HCXREPL_A_DISK_COMPRESS_LEVEL])
 		json_s64("compress_level", disk_compress_level(r));
-	if (r->a[HCXREPL_A_DISK_DEDUP_CACHE_BYTES])
-		json_u64("dedup_cache_bytes",
-			 disk_u64(r, HCXREPL_A_DISK_DEDUP_CACHE_BYTES));
 	json_u64("total_bytes", disk_u64(r, HCXREPL_A_DISK_TOTAL_BYTES));
 	json_u64("dirty_bytes", disk_u64(r, HCXREPL_A_DISK_DIRTY_BYTES));
 	json_u64("synced_bytes", disk_u64(r, HCXREPL_A_DISK_SYNCED_BYTES));
@@ -239,19 +236,6 @@ static const char *human_bytes(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
-/* BYTES exactly, in the largest binary unit that divides it ("64 MiB"). */
-static const char *exact_bytes(char *buf, size_t len, uint64_t bytes)
-{
-	size_t u = 0;
-
-	while (bytes && !(bytes & 1023) && u < ARRAY_SIZE(byte_units) - 1) {
-		bytes >>= 10;
-		u++;
-	}
-	snprintf(buf, len, "%" PRIu64 " %s", bytes, byte_units[u]);
-	return buf;
-}
-
 static double percent_synced(const struct disk_reply *r)
 {
 	uint64_t total = disk_u64(r, HCXREPL_A_DISK_TOTAL_BYTES);
@@ -260,19 +244,15 @@ static double percent_synced(const struct disk_reply *r)
 		       100.0;
 }
 
-/* "  wan optimization: dedup on (cache 64 MiB), compress zstd:3" */
+/* "  wan optimization: dedup on, compress zstd:3" */
 static void print_wanopt_text(const struct disk_reply *r)
 {
 	bool dedup = hcx_attr_u8(r->a[HCXREPL_A_DISK_DEDUP]);
-	uint64_t cache = disk_u64(r, HCXREPL_A_DISK_DEDUP_CACHE_BYTES);
-	char buf[32];
 
 	/* A module that does not report the options. */
 	if (!r->a[HCXREPL_A_DISK_DEDUP] || !r->a[HCXREPL_A_DISK_COMPRESS])
 		return;
 	printf("  wan optimization: dedup %s", dedup ? "on" : "off");
-	if (dedup && r->a[HCXREPL_A_DISK_DEDUP_CACHE_BYTES])
-		printf(" (cache %s)", exact_bytes(buf, sizeof(buf), cache));
 	printf(", compress %s", name_of(compress_names,
 					ARRAY_SIZE(compress_names),
 					disk_compress(r)));
@@ -440,8 +420,6 @@ static int info_of(const struct nlmsghdr *nlh, struct hcx_disk_info *d)
 	d->wanopt.compress = disk_compress(&r);
 	d->wanopt.level = disk_compress(&r) == HCXREPL_COMPRESS_ZSTD ?
 			  disk_compress_level(&r) : 0;
-	d->wanopt.has_cache = true;
-	d->wanopt.cache = disk_u64(&r, HCXREPL_A_DISK_DEDUP_CACHE_BYTES);
 	d->switchover_at = disk_u64(&r, HCXREPL_A_DISK_SWITCHOVER_TIME);
 	return 0;
 }
@@ -620,15 +598,6 @@ static int parse_wanopt(const char *key, const char *val, struct hcx_wanopt *w,
 			what, val);
 		return -1;
 	}
-	if (!strcmp(key, "dedup-cache")) {
-		if (hcx_parse_size(val, &w->cache)) {
-			w->has_cache = true;
-			return 1;
-		}
-		fprintf(stderr, "hcxrepl: disk %s: '%s' is not a dedup cache size (say 64M)\n",
-			what, val);
-		return -1;
-	}
 	return 0;
 }
 
@@ -640,8 +609,6 @@ static void put_wanopt(struct nlmsghdr *nlh, const struct hcx_wanopt *w)
 		mnl_attr_put_u8(nlh, HCXREPL_A_DISK_COMPRESS, w->compress);
 	if (w->level)
 		mnl_attr_put_u32(nlh, HCXREPL_A_DISK_COMPRESS_LEVEL, w->level);
-	if (w->has_cache)
-		mnl_attr_put_u64(nlh, HCXREPL_A_DISK_DEDUP_CACHE_BYTES, w->cache);
 }
 
 int hcx_disk_new(struct hcx_genl *g, const struct hcx_disk_conf *conf)

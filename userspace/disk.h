@@ -21,8 +21,6 @@ struct hcx_wanopt {
 	int dedup;
 	int compress;
 	int level;			/* 0: not given */
-	bool has_cache;
-	uint64_t cache;
 };
 
 #define HCX_WANOPT_INIT { .dedup = -1, .compress = -1 }

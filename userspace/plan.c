@@ -48,11 +48,10 @@ static const char *const section_names[] = {
 
 enum plan_key {
 	K_DEVICE, K_PRIVATE_KEY_FILE, K_LISTEN_PORT, K_RATE, K_RATE_WINDOW,
-	K_PUBLIC_KEY, K_ENDPOINT, K_PSK_FILE, K_KEEPALIVE,
+	K_DEDUP_CACHE, K_PUBLIC_KEY, K_ENDPOINT, K_PSK_FILE, K_KEEPALIVE,
 	K_BRIDGE, K_PORTS,
 	K_NAME, K_BACKING, K_ROLE, K_CHUNK, K_STREAMS, K_PRIORITY, K_DEDUP,
-	K_COMPRESS,
-	K_DEDUP_CACHE, K_SYNC, K_SWITCHOVER,
+	K_COMPRESS, K_SYNC, K_SWITCHOVER,
 	K_COUNT
 };
 
@@ -65,6 +64,7 @@ static const struct {
 	[K_LISTEN_PORT] = { "ListenPort", SEC_INTERCONNECT },
 	[K_RATE] = { "Rate", SEC_INTERCONNECT },
 	[K_RATE_WINDOW] = { "RateWindow", SEC_INTERCONNECT },
+	[K_DEDUP_CACHE] = { "DedupCache", SEC_INTERCONNECT },
 	[K_PUBLIC_KEY] = { "PublicKey", SEC_PEER },
 	[K_ENDPOINT] = { "Endpoint", SEC_PEER },
 	[K_PSK_FILE] = { "PresharedKeyFile", SEC_PEER },
@@ -79,7 +79,6 @@ static const struct {
 	[K_PRIORITY] = { "Priority", SEC_DISK },
 	[K_DEDUP] = { "Dedup", SEC_DISK },
 	[K_COMPRESS] = { "Compress", SEC_DISK },
-	[K_DEDUP_CACHE] = { "DedupCache", SEC_DISK },
 	[K_SYNC] = { "Sync", SEC_DISK },
 	[K_SWITCHOVER] = { "Switchover", SEC_DISK },
 };
@@ -319,14 +318,6 @@ static int parse_disk_key(struct plan *p, struct plan_disk *d,
 			return plan_error(p, p->line, "invalid Compress '%s' (lz4, zstd[:LEVEL 1-22] or none)",
 					  value);
 		return 0;
-	case K_DEDUP_CACHE:
-		if (!hcx_parse_size(value, &size) || size < 1 << 20 ||
-		    size > 1 << 30)
-			return plan_error(p, p->line, "invalid DedupCache '%s' (a size from 1M to 1G)",
-					  value);
-		d->conf.wanopt.has_cache = true;
-		d->conf.wanopt.cache = size;
-		return 0;
 	case K_SYNC:
 		for (i = 0; i < ARRAY_SIZE(sync_names); i++)
 			if (!strcasecmp(value, sync_names[i]))
@@ -379,6 +370,9 @@ static int parse_device_key(struct plan *p, enum plan_key key, char *value)
 	case K_RATE_WINDOW:
 		return hcx_parse_rate_line(value, &want->rate,
 					   where(p, p->line, buf, sizeof(buf))) ? 0 : -1;
+	case K_DEDUP_CACHE:
+		return hcx_parse_dedup_cache(value, &want->dedup_cache,
+					     where(p, p->line, buf, sizeof(buf))) ? 0 : -1;
 	case K_PUBLIC_KEY:
 		if (!hcx_key_from_base64(want->peer_key, value))
 			return plan_error(p, p->line, "invalid PublicKey '%s' (a base64 X25519 key)",
@@ -431,9 +425,16 @@ static int parse_key(struct plan *p, enum plan_section section,
 			break;
 	if (section == SEC_NONE)
 		return plan_error(p, p->line, "key '%s' before any section", key);
-	if (k == K_COUNT)
+	if (k == K_COUNT) {
+		for (k = 0; k < K_COUNT; k++)
+			if (!strcasecmp(key, plan_keys[k].name))
+				return plan_error(p, p->line, "%s belongs in [%s], not [%s]",
+						  plan_keys[k].name,
+						  section_names[plan_keys[k].section],
+						  section_names[section]);
 		return plan_error(p, p->line, "unknown key '%s' in [%s]", key,
 				  section_names[section]);
+	}
 	at = section_at(p, section);
 	/* A device has several rate windows. */
 	if (at[k] && k != K_RATE_WINDOW)
@@ -812,6 +813,11 @@ static int check_device(struct plan *p)
 		send->has_rate = true;
 		send->rate = want->rate;
 	}
+	/* Likewise the dedup cache, the default when it says none. */
+	send->dedup_cache = want->dedup_cache ?: HCX_DEDUP_CACHE_DEFAULT;
+	send->has_dedup_cache = send->dedup_cache !=
+				(cur->has_dedup_cache ? cur->dedup_cache :
+							HCX_DEDUP_CACHE_DEFAULT);
 	memcpy(send->peer_key, want->peer_key, HCXREPL_KEY_LEN);
 	send->has_peer_key = true;
 	memcpy(&send->endpoint, &want->endpoint, sizeof(send->endpoint));
@@ -877,12 +883,8 @@ static bool options_differ(struct plan_disk *d)
 		set->level = want->compress == HCXREPL_COMPRESS_ZSTD ?
 			     level_of(want) : 0;
 	}
-	if (want->has_cache && want->cache != cur->cache) {
-		set->has_cache = true;
-		set->cache = want->cache;
-	}
 	return d->set_streams || d->set_priority || set->dedup >= 0 ||
-	       set->compress >= 0 || set->has_cache;
+	       set->compress >= 0;
 }
 
 /* The disk that holds backing REAL already, if any. */
@@ -949,7 +951,7 @@ static int check_disk(struct plan *p, struct plan_disk *d)
 	/* A priority changes at any time; the other options do not. */
 	if (options_differ(d) && cur->state != HCXREPL_DISK_STATE_IDLE &&
 	    (d->set_streams || d->set_wanopt.dedup >= 0 ||
-	     d->set_wanopt.compress >= 0 || d->set_wanopt.has_cache))
+	     d->set_wanopt.compress >= 0))
 		return plan_error(p, d->line,
 				  "disk '%s' is %s: its options change between operations only",
 				  d->name, hcx_disk_state_name(cur->state));
@@ -1060,6 +1062,7 @@ static void describe_device(const struct plan *p, bool would,
 {
 	const struct hcx_device_conf *send = &p->send;
 	char key[HCX_KEY_B64_LEN], endpoint[INET6_ADDRSTRLEN + 8];
+	char size[HCX_SIZE_TEXT_LEN];
 	struct report items = { .len = 0 };
 
 	if (!p->dev.exists)
@@ -1070,6 +1073,10 @@ static void describe_device(const struct plan *p, bool would,
 		report_add(&items, ", ", "listen port %u", send->port);
 	if (send->has_rate)
 		report_rate(&items, &send->rate);
+	if (send->has_dedup_cache) {
+		hcx_size_text(send->dedup_cache, size);
+		report_add(&items, ", ", "dedup cache %s", size);
+	}
 	endpoint_text(&send->endpoint, endpoint, sizeof(endpoint));
 	if (send->replace_peer) {
 		hcx_key_to_base64(key, send->peer_key);
@@ -1126,15 +1133,6 @@ static void describe_network(const struct plan *p,
 			   would ? "would be set up" : "set up");
 }
 
-/* "64 MiB" for a size in whole MiB, else bytes. */
-static void size_text(char *buf, size_t len, uint64_t bytes)
-{
-	if (bytes && !(bytes & ((1 << 20) - 1)))
-		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
-	else
-		snprintf(buf, len, "%" PRIu64 " bytes", bytes);
-}
-
 static void describe_disk(const struct plan_disk *d, bool would,
 			  struct report *r)
 {
@@ -1145,7 +1143,7 @@ static void describe_disk(const struct plan_disk *d, bool would,
 	};
 	const struct hcx_wanopt *set = &d->set_wanopt;
 	struct report items = { .len = 0 };
-	char when[64], size[32];
+	char when[64];
 	struct tm tm;
 
 	if (!d->cur) {
@@ -1168,10 +1166,6 @@ static void describe_disk(const struct plan_disk *d, bool would,
 		else if (set->compress >= 0)
 			report_add(&items, ", ", "compress %s",
 				   hcx_compress_name(set->compress));
-		if (set->has_cache) {
-			size_text(size, sizeof(size), set->cache);
-			report_add(&items, ", ", "dedup cache %s", size);
-		}
 		if (items.len)
 			report_add(r, "; ", "%s %s", items.text,
 				   would ? "would be set" : "set");
@@ -1210,7 +1204,7 @@ static int apply_device(struct plan *p)
 				       p->dev.name, ret);
 	}
 	if (p->send.has_private_key || p->send.has_port || p->send.has_peer ||
-	    p->send.has_rate) {
+	    p->send.has_rate || p->send.has_dedup_cache) {
 		ret = hcx_device_send(&p->g, p->dev.name, &p->send);
 		if (ret)
 			return refused(p, &p->g, p->iface_line, "interconnect",
@@ -1317,7 +1311,7 @@ static int apply_disk(struct plan *p, struct plan_disk *d)
 	if (!d->cur)
 		ret = add_disk(p, d);
 	else if (d->set_streams || d->set_priority || set->dedup >= 0 ||
-		 set->compress >= 0 || set->has_cache)
+		 set->compress >= 0)
 		ret = hcx_disk_set_options(&p->g, d->name, d->set_streams,
 					   d->set_priority, set);
 	if (!ret && d->schedule)

@@ -686,6 +686,8 @@ static void fuzz_datagrams(struct kunit *test)
 /* The chunks of the data records: 16 KiB, and a short last one. */
 #define DATA_CHUNK_SHIFT	14
 #define DATA_CHUNK		BIT(DATA_CHUNK_SHIFT)
+/* The target disk's number, which its references name. */
+#define DATA_DISK		7
 #define DATA_SHORT		(2 * HCX_BLOCK_SIZE + 100)
 
 /**
@@ -717,7 +719,7 @@ struct rec_fixture {
 	struct hcx_rec_promoted promoted;
 	struct hcx_rec_adopt adopt;
 	struct hcx_rec_release release;
-	struct data_seed data[9];
+	struct data_seed data[10];
 	unsigned int ndata;
 	struct hcx_decoder dec;
 	/* the sealed records */
@@ -735,6 +737,10 @@ static const struct fuzz_field status_fields[] = {
 	{ 4, 4 }, { 8, 8 }, { 32, 8 }, { 0, 0 },
 };
 
+static const struct fuzz_field welcome_fields[] = {
+	{ 4, 4 }, { 8, 8 }, { 32, 8 }, { 40, 4 }, { 44, 4 }, { 0, 0 },
+};
+
 static const struct fuzz_field chunk_fields[] = {
 	{ 4, 4 }, { 8, 8 }, { 16, 8 }, { 0, 0 },
 };
@@ -747,18 +753,22 @@ static const struct fuzz_field acks_fields[] = {
 	{ 4, 4 }, { 8, 8 }, { 16, 1 }, { 17, 1 }, { 0, 0 },
 };
 
-/* The data record's length, chunk, codec, reserved, refs, literal_len. */
+/*
+ * The data record's length, chunk, codec, reserved, refs, literal_len;
+ * kinds, and the first reference's disk, reserved and position of a
+ * 16 KiB chunk.
+ */
 static const struct fuzz_field data_fields[] = {
 	{ 4, 4 }, { 4, 2 }, { 8, 8 }, { 16, 1 }, { 17, 1 }, { 18, 2 },
-	{ 20, 4 }, { 24, 1 }, { 25, 1 }, { 27, 1 }, { 28, 8 }, { 29, 8 },
-	{ 0, 0 },
+	{ 20, 4 }, { 24, 1 }, { 25, 1 }, { 27, 1 }, { 28, 4 }, { 32, 4 },
+	{ 36, 8 }, { 37, 8 }, { 0, 0 },
 };
 
 /* The type of a record, as protocol.rst tells it. */
 static int rec_model(const u8 *m, size_t len)
 {
 	static const size_t exact[] = {
-		[1] = 108, [2] = 40, [4] = 48, [6] = 24, [7] = 8, [8] = 24,
+		[1] = 108, [2] = 48, [4] = 48, [6] = 24, [7] = 8, [8] = 24,
 		[9] = 4,
 	};
 	u32 i, n;
@@ -784,7 +794,12 @@ static int rec_model(const u8 *m, size_t len)
 		if (len == exact[m[0]] && get_unaligned_le32(m + 4))
 			return 0;
 		fallthrough;
-	case 1: case 2: case 7: case 9:
+	case 2:
+		/* Welcome: reserved (4) at its end, zero. */
+		if (m[0] == 2 && len == exact[2] && get_unaligned_le32(m + 44))
+			return 0;
+		fallthrough;
+	case 1: case 7: case 9:
 		return len == exact[m[0]] ? m[0] : 0;
 	}
 	return 0;
@@ -846,9 +861,13 @@ static bool data_model(const u8 *m, size_t len, struct data_model *d)
 	d->n = (d->len + 4095) / 4096;
 	d->refs = get_unaligned_le16(m + 18);
 	d->stored = get_unaligned_le32(m + 20);
-	d->head = 24 + d->n + 40 * (size_t)d->refs;
+	d->head = 24 + d->n + 48 * (size_t)d->refs;
 	if (len < d->head || len - d->head != d->stored)
 		return false;
+	/* Each reference: disk (4), reserved (4), zero, position, hash. */
+	for (i = 0; i < d->refs; i++)
+		if (get_unaligned_le32(m + 24 + d->n + 48 * i + 4))
+			return false;
 	for (i = 0; i < d->n; i++) {
 		blen = i == d->n - 1 ? d->len - i * 4096 : 4096;
 		if (m[24 + i] == 0) {
@@ -858,6 +877,10 @@ static bool data_model(const u8 *m, size_t len, struct data_model *d)
 		} else if (m[24 + i] == 2) {
 			d->dedup += blen;
 			refs++;
+		} else if (m[24 + i] == 3 && i &&
+			   (m[24 + i - 1] == 2 || m[24 + i - 1] == 3)) {
+			/* A run: the block after the previous one's. */
+			d->dedup += blen;
 		} else {
 			return false;
 		}
@@ -873,7 +896,7 @@ static bool check_model(const u8 *m, const struct data_model *d,
 {
 	u64 chunks = DIV_ROUND_UP(ds->source_size, DATA_CHUNK);
 	const u8 *ref = m + 24 + d->n;
-	unsigned int i;
+	unsigned int i, end;
 	u64 pos;
 	u32 blen;
 
@@ -884,12 +907,17 @@ static bool check_model(const u8 *m, const struct data_model *d,
 	for (i = 0; i < d->n; i++) {
 		if (m[24 + i] != HCX_BLOCK_REF)
 			continue;
-		blen = i == d->n - 1 ? d->len - i * 4096 : 4096;
-		pos = get_unaligned_le64(ref);
-		ref += 40;
-		if (pos % 4096 || pos > ds->disk_size ||
-		    ds->disk_size - pos < blen)
+		/* The reference's block and the run after it. */
+		for (end = i + 1; end < d->n && m[24 + end] == 3; end++)
+			;
+		blen = min_t(u64, d->len, end * 4096) - i * 4096;
+		pos = get_unaligned_le64(ref + 8);
+		/* Another disk's are read, or found stale, later. */
+		if (pos % 4096 || (get_unaligned_le32(ref) == DATA_DISK &&
+				   (pos > ds->disk_size ||
+				    ds->disk_size - pos < blen)))
 			return false;
+		ref += 48;
 	}
 	return true;
 }
@@ -934,7 +962,8 @@ static void data_feed(struct fuzz *f, const struct data_seed *ds,
 
 	if (ds) {
 		ret = hcx_target_check_data(&v, ds->source_size,
-					    DATA_CHUNK_SHIFT, ds->disk_size);
+					    DATA_CHUNK_SHIFT, DATA_DISK,
+					    ds->disk_size);
 		fuzz_count(f, P_DATA_CHECK, !ret);
 		KUNIT_EXPECT_EQ(f->test, !ret, check_model(m, &d, ds));
 		if (same)
@@ -1019,6 +1048,9 @@ static void rec_add_data(struct kunit *test, struct rec_fixture *t,
 		.compress = compress, .level = HCX_ZSTD_LEVEL_DEFAULT,
 	};
 	struct data_seed *ds = &t->data[t->ndata++];
+	const struct hcx_block_at here = {
+		.disk = DATA_DISK, .pos = 5 * (u64)DATA_CHUNK,
+	};
 	struct hcx_encoding how;
 	struct hcx_encoder enc;
 	struct hcx_blocks *b;
@@ -1037,8 +1069,8 @@ static void rec_add_data(struct kunit *test, struct rec_fixture *t,
 	ds->disk_size = ds->source_size + SZ_1M;
 	KUNIT_ASSERT_EQ(test, hcx_encoder_init(&enc, &conf, DATA_CHUNK), 0);
 	hcx_blocks_scan(work, len, b, !!dedup);
-	ds->rec_len = hcx_encode(&enc, dedup, 5, 5 * (u64)DATA_CHUNK, work,
-				 len, b, ds->rec, &how);
+	ds->rec_len = hcx_encode(&enc, dedup, &here, 1, 5, work, len, b,
+				 ds->rec, &how);
 	hcx_encoder_free(&enc);
 	KUNIT_ASSERT_LE(test, ds->rec_len, hcx_data_max(DATA_CHUNK));
 }
@@ -1048,6 +1080,12 @@ static void rec_fixture_init(struct kunit *test, struct rec_fixture *t,
 {
 	static const char line[] = "the seed of a fuzzed data record, ";
 	struct hcx_rec_acks *acks;
+	const struct hcx_block_at held = {
+		.disk = DATA_DISK, .pos = 3 * HCX_BLOCK_SIZE,
+	};
+	const struct hcx_block_at other = {
+		.disk = DATA_DISK + 1, .pos = SZ_1G,
+	};
 	struct hcx_dedup dedup;
 	u8 hash[HCX_HASH_LEN];
 	unsigned int i;
@@ -1104,13 +1142,17 @@ static void rec_fixture_init(struct kunit *test, struct rec_fixture *t,
 	rec_add_data(test, t, bytes, DATA_CHUNK, HCXREPL_COMPRESS_ZSTD, NULL);
 	/* The target holds the random block: it goes as a reference. */
 	hcx_dedup_init(&dedup);
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&dedup, SZ_64K, U64_MAX), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&dedup, SZ_64K), 0);
 	sha256(bytes + 2 * HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
-	hcx_dedup_add(&dedup, hash, 3 * HCX_BLOCK_SIZE);
+	hcx_dedup_add(&dedup, hash, &held);
 	rec_add_data(test, t, bytes, DATA_CHUNK, HCXREPL_COMPRESS_LZ4, &dedup);
 	rec_add_data(test, t, bytes, DATA_SHORT, HCXREPL_COMPRESS_NONE,
 		     &dedup);
 	rec_add_data(test, t, bytes, DATA_SHORT, HCXREPL_COMPRESS_ZSTD,
+		     &dedup);
+	/* Another disk holds it, past the end of this one. */
+	hcx_dedup_add(&dedup, hash, &other);
+	rec_add_data(test, t, bytes, DATA_CHUNK, HCXREPL_COMPRESS_NONE,
 		     &dedup);
 	hcx_dedup_free(&dedup);
 	/* All zero; all text, short. */
@@ -1130,7 +1172,8 @@ static void rec_add_seeds(struct fuzz *f, struct rec_fixture *t,
 	unsigned int i;
 
 	fuzz_add_seed(f, &t->hello, sizeof(t->hello), hello_fields, NULL);
-	fuzz_add_seed(f, &t->welcome, sizeof(t->welcome), status_fields, NULL);
+	fuzz_add_seed(f, &t->welcome, sizeof(t->welcome), welcome_fields,
+		      NULL);
 	fuzz_add_seed(f, &t->offer, sizeof(t->offer), chunk_fields, NULL);
 	fuzz_add_seed(f, t->acks1, sizeof(t->acks1), acks_fields, NULL);
 	fuzz_add_seed(f, t->acks64, sizeof(t->acks64), acks_fields, NULL);

@@ -21,6 +21,9 @@
 /* KUnit's own byte comparison came after 6.1. */
 #define EXPECT_SAME(test, a, b, len) KUNIT_EXPECT_EQ(test, memcmp(a, b, len), 0)
 
+/* A place at the target, for the index's calls. */
+#define AT(d, p)	(&(struct hcx_block_at){ .disk = (d), .pos = (p) })
+
 /* Bytes that no codec shrinks. */
 static void fill_random(u8 *buf, size_t len, u64 seed)
 {
@@ -76,12 +79,15 @@ static void fixture_free(struct fixture *f)
 	hcx_decoder_free(&f->dec);
 }
 
+/* Where the fixture's chunk, number 7, goes: disk 3 at the target. */
+static const struct hcx_block_at chunk_7 = { .disk = 3, .pos = 7 * CHUNK };
+
 /* Encode LEN bytes of f->bytes with DEDUP; return the record's length. */
 static size_t encode(struct fixture *f, u32 len, struct hcx_dedup *dedup)
 {
 	memcpy(f->orig, f->bytes, len);
 	hcx_blocks_scan(f->bytes, len, f->b, dedup);
-	return hcx_encode(&f->enc, dedup, 7, 7 * CHUNK, f->bytes, len, f->b,
+	return hcx_encode(&f->enc, dedup, &chunk_7, 1, 7, f->bytes, len, f->b,
 			  f->rec, &f->how);
 }
 
@@ -220,6 +226,7 @@ static void compression_must_pay(struct kunit *test)
 static void reference_frame(struct kunit *test)
 {
 	const u32 len = 2 * HCX_BLOCK_SIZE + 512;
+	const struct hcx_block_at held = { .disk = 0x0a0b0c0d, .pos = 0x123000 };
 	struct hcx_data_view v;
 	struct hcx_dedup d;
 	u8 hash[HCX_HASH_LEN];
@@ -228,11 +235,11 @@ static void reference_frame(struct kunit *test)
 	size_t rec_len;
 
 	hcx_dedup_init(&d);
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K, U64_MAX), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
 	fixture_init(test, &f, HCXREPL_COMPRESS_NONE);
 	fill_random(f.bytes + HCX_BLOCK_SIZE, HCX_BLOCK_SIZE + 512, 3);
 	sha256(f.bytes + HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
-	hcx_dedup_add(&d, hash, 0x123000);
+	hcx_dedup_add(&d, hash, &held);
 
 	rec_len = encode(&f, len, &d);
 	KUNIT_ASSERT_EQ(test, rec_len, sizeof(*f.rec) + 3 + sizeof(*ref) + 512);
@@ -243,7 +250,10 @@ static void reference_frame(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f.rec->kinds[1], HCX_BLOCK_REF);
 	KUNIT_EXPECT_EQ(test, f.rec->kinds[2], HCX_BLOCK_LITERAL);
 	ref = (struct hcx_block_ref *)(f.rec->kinds + 3);
+	EXPECT_SAME(test, (u8 *)ref, "\x0d\x0c\x0b\x0a\0\0\0\0", 8);
 	KUNIT_EXPECT_EQ(test, get_unaligned_le64(&ref->pos), 0x123000);
+	/* A reference's hash is over its blocks' hashes, here one. */
+	sha256(hash, HCX_HASH_LEN, hash);
 	EXPECT_SAME(test, ref->hash, hash, HCX_HASH_LEN);
 	EXPECT_SAME(test, (u8 *)(ref + 1), f.orig + 2 * HCX_BLOCK_SIZE, 512);
 	KUNIT_EXPECT_EQ(test, f.how.zero, HCX_BLOCK_SIZE);
@@ -254,11 +264,70 @@ static void reference_frame(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, decode(test, &f, rec_len, &v), 0);
 	KUNIT_EXPECT_EQ(test, v.nrefs, 1);
 	KUNIT_EXPECT_EQ(test, v.how.dedup, HCX_BLOCK_SIZE);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(&v.refs[0].disk), 0x0a0b0c0d);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(f.out, 0, HCX_BLOCK_SIZE));
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(f.out + HCX_BLOCK_SIZE, 0xa5,
 					    HCX_BLOCK_SIZE));
 	EXPECT_SAME(test, f.out + 2 * HCX_BLOCK_SIZE, f.orig + 2 * HCX_BLOCK_SIZE,
 		    512);
+	/* A reference's reserved bytes are zero. */
+	put_unaligned_le32(1, &ref->reserved);
+	KUNIT_EXPECT_EQ(test, hcx_data_parse(f.rec, rec_len, &v), -EPROTO);
+	fixture_free(&f);
+	hcx_dedup_free(&d);
+}
+
+/*
+ * Blocks the target holds one after the other on one disk travel as one
+ * reference and its run, whose hash covers them all; a block held
+ * elsewhere starts another reference.
+ */
+static void reference_runs(struct kunit *test)
+{
+	const u64 p = 0x40000;
+	struct hcx_block_ref *ref;
+	struct hcx_data_view v;
+	u8 hash[HCX_HASH_LEN];
+	struct hcx_dedup d;
+	struct fixture f;
+	size_t len;
+
+	hcx_dedup_init(&d);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
+	fixture_init(test, &f, HCXREPL_COMPRESS_NONE);
+	fill_random(f.bytes, 4 * HCX_BLOCK_SIZE, 6);
+	sha256(f.bytes, HCX_BLOCK_SIZE, hash);
+	hcx_dedup_add(&d, hash, AT(5, p));
+	sha256(f.bytes + HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
+	hcx_dedup_add(&d, hash, AT(5, p + HCX_BLOCK_SIZE));
+	sha256(f.bytes + 2 * HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
+	hcx_dedup_add(&d, hash, AT(6, p + 2 * HCX_BLOCK_SIZE));
+	sha256(f.bytes + 3 * HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
+	hcx_dedup_add(&d, hash, AT(6, p));
+
+	len = encode(&f, 4 * HCX_BLOCK_SIZE, &d);
+	KUNIT_ASSERT_EQ(test, len, sizeof(*f.rec) + 4 + 3 * sizeof(*ref));
+	EXPECT_SAME(test, f.rec->kinds, "\x02\x03\x02\x02", 4);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le16(&f.rec->refs), 3);
+	ref = (struct hcx_block_ref *)(f.rec->kinds + 4);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(&ref[0].disk), 5);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(&ref[0].pos), p);
+	hcx_run_digest(f.orig, 2 * HCX_BLOCK_SIZE, hash);
+	EXPECT_SAME(test, ref[0].hash, hash, HCX_HASH_LEN);
+	/* Another disk, then not the block after it. */
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(&ref[1].disk), 6);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(&ref[2].pos), p);
+	hcx_run_digest(f.orig + 3 * HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
+	EXPECT_SAME(test, ref[2].hash, hash, HCX_HASH_LEN);
+	KUNIT_EXPECT_EQ(test, f.how.dedup, 4 * HCX_BLOCK_SIZE);
+
+	KUNIT_ASSERT_EQ(test, hcx_data_parse(f.rec, len, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.nrefs, 3);
+	KUNIT_EXPECT_EQ(test, hcx_run_end(v.kinds, v.n, 0), 2);
+	KUNIT_EXPECT_EQ(test, v.how.dedup, 4 * HCX_BLOCK_SIZE);
+	/* A run follows a reference or a run, nothing else. */
+	f.rec->kinds[0] = HCX_BLOCK_RUN;
+	KUNIT_EXPECT_EQ(test, hcx_data_parse(f.rec, len, &v), -EPROTO);
 	fixture_free(&f);
 	hcx_dedup_free(&d);
 }
@@ -273,12 +342,12 @@ static void mixed_round_trip(struct kunit *test)
 	size_t len;
 
 	hcx_dedup_init(&d);
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K, U64_MAX), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
 	fixture_init(test, &f, HCXREPL_COMPRESS_ZSTD);
 	fill_text(f.bytes, HCX_BLOCK_SIZE);
 	fill_random(f.bytes + 2 * HCX_BLOCK_SIZE, 2 * HCX_BLOCK_SIZE, 4);
 	sha256(f.bytes + 2 * HCX_BLOCK_SIZE, HCX_BLOCK_SIZE, hash);
-	hcx_dedup_add(&d, hash, 0);
+	hcx_dedup_add(&d, hash, &chunk_7);
 
 	len = encode(&f, CHUNK, &d);
 	KUNIT_EXPECT_EQ(test, f.b->kinds[0], HCX_BLOCK_LITERAL);
@@ -370,14 +439,16 @@ static void hash_of(u8 *hash, u8 n)
 static void index_evicts_least_recently_used(struct kunit *test)
 {
 	u8 a[HCX_HASH_LEN], b[HCX_HASH_LEN], c[HCX_HASH_LEN], e[HCX_HASH_LEN];
+	size_t entry = hcx_dedup_entry_size();
+	struct hcx_block_at at;
 	struct hcx_dedup d;
-	u64 pos;
 
 	hcx_dedup_init(&d);
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, a, &pos));
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, a, &at));
 	/* Four buckets and three entries. */
 	KUNIT_ASSERT_EQ(test,
-			hcx_dedup_resize(&d, 4 * 8 + 3 * 72 + 71, U64_MAX), 0);
+			hcx_dedup_resize(&d, 4 * 8 + 3 * entry + entry - 1),
+			0);
 	KUNIT_ASSERT_EQ(test, d.bits, 2);
 	KUNIT_ASSERT_EQ(test, d.max, 3);
 
@@ -385,57 +456,141 @@ static void index_evicts_least_recently_used(struct kunit *test)
 	hash_of(b, 2);
 	hash_of(c, 5);		/* a's bucket */
 	hash_of(e, 6);
-	hcx_dedup_add(&d, a, 100);
-	hcx_dedup_add(&d, b, 200);
-	hcx_dedup_add(&d, c, 300);
+	hcx_dedup_add(&d, a, AT(1, 100));
+	hcx_dedup_add(&d, b, AT(1, 200));
+	hcx_dedup_add(&d, c, AT(2, 300));
 	KUNIT_EXPECT_EQ(test, d.count, 3);
-	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, a, &pos));
-	KUNIT_EXPECT_EQ(test, pos, 100);
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, a, &at));
+	KUNIT_EXPECT_EQ(test, at.disk, 1);
+	KUNIT_EXPECT_EQ(test, at.pos, 100);
 
 	/* b is the least recently used now. */
-	hcx_dedup_add(&d, e, 400);
+	hcx_dedup_add(&d, e, AT(2, 400));
 	KUNIT_EXPECT_EQ(test, d.count, 3);
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &pos));
-	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, c, &pos));
-	KUNIT_EXPECT_EQ(test, pos, 300);
-	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, e, &pos));
-	KUNIT_EXPECT_EQ(test, pos, 400);
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &at));
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, c, &at));
+	KUNIT_EXPECT_EQ(test, at.disk, 2);
+	KUNIT_EXPECT_EQ(test, at.pos, 300);
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, e, &at));
+	KUNIT_EXPECT_EQ(test, at.pos, 400);
 
-	/* A newer position replaces the old one and refreshes the entry. */
-	hcx_dedup_add(&d, a, 150);
+	/* A newer place replaces the old one and refreshes the entry. */
+	hcx_dedup_add(&d, a, AT(2, 150));
 	KUNIT_EXPECT_EQ(test, d.count, 3);
-	hcx_dedup_add(&d, b, 200);	/* evicts c */
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, c, &pos));
-	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, a, &pos));
-	KUNIT_EXPECT_EQ(test, pos, 150);
+	hcx_dedup_add(&d, b, AT(1, 200));	/* evicts c */
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, c, &at));
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, a, &at));
+	KUNIT_EXPECT_EQ(test, at.disk, 2);
+	KUNIT_EXPECT_EQ(test, at.pos, 150);
 
-	/* Forgotten where it is said to be, or anywhere. */
-	pos = 100;
-	hcx_dedup_forget(&d, a, &pos);
+	/* Forgotten where it is said to be (disk and position), or anywhere. */
+	hcx_dedup_forget(&d, a, AT(2, 100));
+	hcx_dedup_forget(&d, a, AT(1, 150));
 	KUNIT_EXPECT_EQ(test, d.count, 3);
-	pos = 150;
-	hcx_dedup_forget(&d, a, &pos);
+	hcx_dedup_forget(&d, a, AT(2, 150));
 	KUNIT_EXPECT_EQ(test, d.count, 2);
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, a, &pos));
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, a, &at));
 	hcx_dedup_forget(&d, e, NULL);
 	hcx_dedup_forget(&d, e, NULL);
 	KUNIT_EXPECT_EQ(test, d.count, 1);
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, e, &pos));
-	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, b, &pos));
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, e, &at));
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_find(&d, b, &at));
 
 	/* A new cap starts empty. */
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1M, U64_MAX), 0);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1M), 0);
 	KUNIT_EXPECT_EQ(test, d.count, 0);
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &pos));
-
-	/* A disk of 2048 blocks needs no more, whatever the cap. */
-	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_1G, 2048), 0);
-	KUNIT_EXPECT_EQ(test, d.bits, 11);
-	KUNIT_EXPECT_EQ(test, d.max, 2048);
+	KUNIT_EXPECT_EQ(test, d.cap, SZ_1M);
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &at));
 	hcx_dedup_free(&d);
 	KUNIT_EXPECT_EQ(test, d.max, 0);
-	hcx_dedup_add(&d, b, 200);
-	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &pos));
+	hcx_dedup_add(&d, b, AT(1, 200));
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, b, &at));
+}
+
+/*
+ * A literal block is claimed by its record: younger records wait for the
+ * claim's answer (here: no time to wait), older ones take the claim over,
+ * the same record sends the block again, and only the claimer's answer or
+ * loss settles it.
+ */
+static void index_claims(struct kunit *test)
+{
+	const struct hcx_block_at mine = { .disk = 4, .pos = 8192 };
+	struct hcx_block_at at = { };
+	u8 h[HCX_HASH_LEN];
+	struct hcx_dedup d;
+
+	hcx_dedup_init(&d);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
+	hash_of(h, 9);
+
+	/* Record 5 claims it; a claim is no place the target holds. */
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_use(&d, h, &mine, 5, jiffies, &at));
+	KUNIT_EXPECT_EQ(test, d.count, 1);
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_find(&d, h, &at));
+	/* Record 5 again (a second block of its chunk): literal as well. */
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_use(&d, h, AT(4, 0), 5, jiffies,
+					       &at));
+	/* Record 7 would wait for 5, but has no time: literal, unclaimed. */
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_use(&d, h, AT(6, 0), 7, jiffies,
+					       &at));
+	hcx_dedup_unclaim(&d, h, 7);
+	KUNIT_EXPECT_EQ(test, d.count, 1);
+	/* Record 3, older, takes it over: 5's loss no longer settles it. */
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_use(&d, h, AT(2, 4096), 3,
+					       jiffies, &at));
+	hcx_dedup_unclaim(&d, h, 5);
+	KUNIT_EXPECT_EQ(test, d.count, 1);
+	/* 3 is lost: the claim goes. */
+	hcx_dedup_unclaim(&d, h, 3);
+	KUNIT_EXPECT_EQ(test, d.count, 0);
+
+	/* Claimed by 5, then answered: the next record refers to it. */
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_use(&d, h, &mine, 5, jiffies, &at));
+	hcx_dedup_add(&d, h, &mine);
+	hcx_dedup_unclaim(&d, h, 5);
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_use(&d, h, AT(6, 0), 8, jiffies,
+					      &at));
+	KUNIT_EXPECT_EQ(test, at.disk, 4);
+	KUNIT_EXPECT_EQ(test, at.pos, 8192);
+	hcx_dedup_free(&d);
+}
+
+struct answer_later {
+	struct delayed_work work;
+	struct hcx_dedup *d;
+	u8 hash[HCX_HASH_LEN];
+};
+
+static void answer_later_work(struct work_struct *work)
+{
+	struct answer_later *a = container_of(to_delayed_work(work),
+					      struct answer_later, work);
+
+	hcx_dedup_add(a->d, a->hash, AT(4, 8192));
+}
+
+/* A younger record waits for the claim's answer, and then refers to it. */
+static void index_claim_waits_for_answer(struct kunit *test)
+{
+	struct answer_later a = { };
+	struct hcx_block_at at;
+	struct hcx_dedup d;
+
+	hcx_dedup_init(&d);
+	KUNIT_ASSERT_EQ(test, hcx_dedup_resize(&d, SZ_64K), 0);
+	hash_of(a.hash, 9);
+	a.d = &d;
+	INIT_DELAYED_WORK(&a.work, answer_later_work);
+	KUNIT_EXPECT_FALSE(test, hcx_dedup_use(&d, a.hash, AT(4, 8192), 5,
+					       jiffies, &at));
+	schedule_delayed_work(&a.work, HZ / 20);
+	KUNIT_EXPECT_TRUE(test, hcx_dedup_use(&d, a.hash, AT(6, 0), 6,
+					      jiffies + 10 * HZ, &at));
+	KUNIT_EXPECT_EQ(test, at.disk, 4);
+	KUNIT_EXPECT_EQ(test, at.pos, 8192);
+	cancel_delayed_work_sync(&a.work);
+	hcx_dedup_free(&d);
 }
 
 struct shared_encode {
@@ -451,7 +606,7 @@ static void shared_encode_work(struct work_struct *work)
 					       work);
 
 	hcx_blocks_scan(e->f.bytes, CHUNK, e->f.b, false);
-	e->len = hcx_encode(e->enc, NULL, 7, 7 * CHUNK, e->f.bytes, CHUNK,
+	e->len = hcx_encode(e->enc, NULL, &chunk_7, 1, 7, e->f.bytes, CHUNK,
 			    e->f.b, e->f.rec, &e->f.how);
 }
 
@@ -510,10 +665,13 @@ static struct kunit_case hcx_wanopt_cases[] = {
 	KUNIT_CASE(text_compresses_both_ways),
 	KUNIT_CASE(compression_must_pay),
 	KUNIT_CASE(reference_frame),
+	KUNIT_CASE(reference_runs),
 	KUNIT_CASE(mixed_round_trip),
 	KUNIT_CASE(malformed_records),
 	KUNIT_CASE(digest_of_block_hashes),
 	KUNIT_CASE(index_evicts_least_recently_used),
+	KUNIT_CASE(index_claims),
+	KUNIT_CASE(index_claim_waits_for_answer),
 	KUNIT_CASE(encoder_shares_workspaces),
 	{}
 };
