@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: the interconnect's TCP throughput next to WireGuard's, both
 # measured in one VM run on the same topology, and their ratio; a wave of
-# 200 disks against one disk of the same size (bench_wave.sh); then disk
+# 200 disks against one disk of the same size, and 200 clones' wire bytes
+# against their unique bytes (bench_wave.sh); then disk
 # replication next to DRBD over WireGuard (bench_disk.sh).
 #
 #   site-a [tunnel 10.9.0.1] ~~ veth underlay, MTU 1500 ~~ [10.9.0.2] site-b
