@@ -376,6 +376,19 @@ static void hcx_lane_close(struct hcx_lane *lane)
 	lane->connected = false;
 }
 
+/* The hcxrepl device IFNAME of NET, held (dev_put()), or NULL. */
+static struct net_device *hcx_pool_dev_get(struct net *net,
+					   const char *ifname)
+{
+	struct net_device *dev = dev_get_by_name(net, ifname);
+
+	if (dev && !hcx_is_device(dev)) {
+		dev_put(dev);
+		dev = NULL;
+	}
+	return dev;
+}
+
 static int hcx_lane_connect(struct hcx_lane *lane)
 {
 	struct hcx_pool *pool = lane->pool;
@@ -383,13 +396,9 @@ static int hcx_lane_connect(struct hcx_lane *lane)
 	struct net_device *dev;
 	int ret;
 
-	dev = dev_get_by_name(lane->net, lane->ifname);
+	dev = hcx_pool_dev_get(lane->net, lane->ifname);
 	if (!dev)
 		return -ENODEV;
-	if (!hcx_is_device(dev)) {
-		dev_put(dev);
-		return -ENODEV;
-	}
 	/* The device may go, and come back with another limit. */
 	hcx = netdev_priv(dev);
 	hcx_rate_put(lane->rate);
@@ -914,6 +923,19 @@ static void hcx_lane_init(struct hcx_lane *lane, struct hcx_pool *pool,
 	}
 }
 
+/* The pool of the device IFNAME of NET, or NULL. */
+static struct hcx_pool *hcx_pool_find(struct net *net, const char *ifname)
+{
+	struct hcx_pool *pool;
+
+	lockdep_assert_held(&hcx_pools_lock);
+	list_for_each_entry(pool, &hcx_pools, list)
+		if (net_eq(read_pnet(&pool->net), net) &&
+		    !strcmp(pool->ifname, ifname))
+			return pool;
+	return NULL;
+}
+
 /**
  * hcx_pool_get - the pool of a device, made when first needed
  * @net: the device's namespace
@@ -927,12 +949,10 @@ struct hcx_pool *hcx_pool_get(struct net *net, const char *ifname)
 	unsigned int i;
 
 	mutex_lock(&hcx_pools_lock);
-	list_for_each_entry(pool, &hcx_pools, list) {
-		if (net_eq(read_pnet(&pool->net), net) &&
-		    !strcmp(pool->ifname, ifname)) {
-			pool->refs++;
-			goto out;
-		}
+	pool = hcx_pool_find(net, ifname);
+	if (pool) {
+		pool->refs++;
+		goto out;
 	}
 	pool = kvzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
@@ -990,13 +1010,12 @@ void hcx_pool_put(struct hcx_pool *pool)
 static u64 hcx_pool_dedup_cap(struct hcx_pool *pool)
 {
 	struct net_device *dev;
-	u64 cap = 0;
+	u64 cap;
 
-	dev = dev_get_by_name(read_pnet(&pool->net), pool->ifname);
+	dev = hcx_pool_dev_get(read_pnet(&pool->net), pool->ifname);
 	if (!dev)
 		return 0;
-	if (hcx_is_device(dev))
-		cap = hcx_device_dedup_cache(netdev_priv(dev));
+	cap = hcx_device_dedup_cache(netdev_priv(dev));
 	dev_put(dev);
 	return cap;
 }
@@ -1042,14 +1061,9 @@ int hcx_pool_dedup_resize(struct net *net, const char *ifname, u64 cap)
 	int ret = 0;
 
 	mutex_lock(&hcx_pools_lock);
-	list_for_each_entry(pool, &hcx_pools, list) {
-		if (net_eq(read_pnet(&pool->net), net) &&
-		    !strcmp(pool->ifname, ifname)) {
-			if (pool->dedup.cap && pool->dedup.cap != cap)
-				ret = hcx_dedup_resize(&pool->dedup, cap);
-			break;
-		}
-	}
+	pool = hcx_pool_find(net, ifname);
+	if (pool && pool->dedup.cap && pool->dedup.cap != cap)
+		ret = hcx_dedup_resize(&pool->dedup, cap);
 	mutex_unlock(&hcx_pools_lock);
 	return ret;
 }
