@@ -173,6 +173,7 @@ void hcx_receive_work(struct work_struct *work)
 {
 	struct hcx_peer *peer = container_of(work, struct hcx_peer, rx_work);
 	struct sk_buff *trailer, *skb;
+	struct hcx_session *session;
 	struct hcx_skb_cb *cb;
 	int done, nsg;
 
@@ -183,10 +184,12 @@ void hcx_receive_work(struct work_struct *work)
 		cb = HCX_SKB_CB(skb);
 		nsg = skb_cow_data(skb, 0, &trailer);
 		if (nsg < 0) {
+			/* The control block goes with the frame: read it first. */
+			session = cb->session;
 			local_bh_disable();
 			hcx_receive_drop(peer->hcx, skb, HCX_DROP_RX_MALFORMED);
 			local_bh_enable();
-			hcx_session_put(cb->session);
+			hcx_session_put(session);
 			continue;
 		}
 		hcx_session_crypt(skb, nsg, false, sizeof(struct hcx_msg_data),

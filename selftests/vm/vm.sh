@@ -28,6 +28,7 @@
 # cut).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/klog.sh"
 
 kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac= one_thread=0 live=0
 while [ $# -gt 0 ]; do
@@ -71,7 +72,7 @@ if [ -z "$out" ]; then
 	keep=0
 fi
 mkdir -p "$out"
-rm -f "$out/rc" "$out/output" "$out/dmesg" "$out/kmemleak" "$out/console.log"
+rm -f "$out/rc" "$out/output" "$out/dmesg" "$out/kmemleak" "$out/console.log" "$out/report"
 {
 	# The caches are where the host has them.
 	echo "export HCX_CACHE=$(printf '%q' "$HCX_CACHE")"
@@ -140,6 +141,13 @@ else
 	rc=125
 fi
 if [ "$rc" != 0 ]; then
+	# A report's first lines (what failed, where) come before its tail:
+	# a log cut short keeps them.
+	if [ -f "$out/console.log" ] &&
+	   ! kernel_log_clean "$out/console.log" >"$out/report"; then
+		echo "vm.sh: the kernel's first report:" >&2
+		head -n 40 "$out/report" >&2
+	fi
 	echo "vm.sh: console log: $out/console.log; last lines:" >&2
 	tail -n 40 "$out/console.log" >&2 || true
 elif [ "$keep" = 0 ]; then
