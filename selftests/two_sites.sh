@@ -57,11 +57,13 @@ for i in $(seq 120); do
 done
 EOF
 selftests/vm/vm.sh --kernel "$kernel_a" --cpus 1 --name site-a --out "$work/pa" \
+	--append "$HCX_SITE_ARGS" \
 	--timeout 300 --link "$port_a:$port_b" --mac 52:54:00:00:00:0a -- \
 	bash "$work/pair.sh" a 192.0.2.1 192.0.2.2 10.9.0.1 "$work" b \
 	>"$work/pa.out" 2>&1 &
 pid_a=$!
 selftests/vm/vm.sh --kernel "$kernel_b" --cpus 1 --name site-b --out "$work/pb" \
+	--append "$HCX_SITE_ARGS" \
 	--timeout 300 --link "$port_b:$port_a" --mac 52:54:00:00:00:0b -- \
 	bash "$work/pair.sh" b 192.0.2.2 192.0.2.1 10.9.0.2 "$work" a \
 	>"$work/pb.out" 2>&1

@@ -123,6 +123,7 @@ boot() {
 	local name=$1 site=$2 mode=$3 kernel=$kernel_a link=$port_a:$port_b
 	[ "$site" = b ] && kernel=$kernel_b link=$port_b:$port_a
 	selftests/vm/vm.sh --kernel "$kernel" --cpus 1 --name "site-$site" \
+		--append "$HCX_SITE_ARGS" \
 		--out "$work/$name" --timeout 300 --disk "$work/$site.img" \
 		--link "$link" --mac "52:54:00:00:00:0$site" -- \
 		bash "$work/site.sh" "$site" "$work" "$mode" >"$work/$name.log" 2>&1 &

@@ -265,6 +265,7 @@ boot() {
 	local name=$1 site=$2 kernel=$kernel_a link=$port_a:$port_b s=$seed
 	[ "$site" = b ] && kernel=$kernel_b link=$port_b:$port_a s=$((seed + 1))
 	selftests/vm/vm.sh --kernel "$kernel" --cpus 1 --name "site-$site" \
+		--append "$HCX_SITE_ARGS" \
 		--out "$work/$name" --timeout 900 --disk "$work/$site.img" \
 		--link "$link" --mac "52:54:00:00:00:0$site" --live -- \
 		bash "$work/site.sh" "$site" "$work" "$s" "$ROUNDS" \

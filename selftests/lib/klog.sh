@@ -2,7 +2,7 @@
 # What in a kernel log fails a test run, sourced by the VM's init and by
 # each.sh.
 
-KLOG_REPORT='BUG:|WARNING:|Call Trace:|KASAN|UBSAN|possible recursive locking|possible circular locking|suspicious RCU usage|unreferenced object|leaked reference|ref_tracker|general protection fault|Oops'
+KLOG_REPORT='BUG:|BUG [^ ]+ [(](Not t|T)ainted|WARNING:|Call Trace:|KASAN|UBSAN|possible recursive locking|possible circular locking|suspicious RCU usage|unreferenced object|leaked reference|ref_tracker|general protection fault|Oops'
 
 # kernel_log_clean FILE: true unless FILE has a report of the kernel's
 # checkers (KASAN, lockdep, RCU, kmemleak, reference trackers, oopses).

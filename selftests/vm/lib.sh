@@ -79,6 +79,13 @@ print(*(s.getsockname()[1] for s in socks))
 PY
 }
 
+# Kernel arguments of the sites of two-VM tests: SLUB checks the socket
+# buffers' caches (red zones, poison, who allocated and freed each), so that
+# a buffer written after its free or freed twice is reported where it
+# happens, with both stacks, not as a crash later in whatever allocates
+# next (two_sites_disk.sh's target once died so, in __alloc_skb, on 6.12).
+HCX_SITE_ARGS="slub_debug=FZPU,skbuff_head_cache,skbuff_small_head,skbuff_fclone_cache"
+
 # two_sites_work NAME: for a two-VM test, a fresh build/NAME in the
 # checkout (both VMs read their scripts and keys from there) holding the
 # sites' keys (a.key, a.pub, b.key, b.pub, mode 600 as every file the test

@@ -21,6 +21,7 @@
 #   --one-thread   run all vCPUs on one host thread (single-threaded TCG),
 #                  for a VM that shares the host's cores with another
 #   --live         print COMMAND's output as it comes, not at the end
+#   --append ARGS  more kernel command-line arguments
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the VM died or the
 # kernel log has a checker report (the console log is kept and named), or
@@ -31,6 +32,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/klog.sh"
 
 kernel=6.1 cpus=2 mem=1G timeout=600 out= name=hcxvm disk= link= mac= one_thread=0 live=0
+more_args=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--mac) mac=$2; shift 2 ;;
 	--one-thread) one_thread=1; shift ;;
 	--live) live=1; shift ;;
+	--append) more_args=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown option '$1'" ;;
 	esac
@@ -65,6 +68,7 @@ debug)
 	image=/boot/vmlinuz-$kver
 	;;
 esac
+append="$append${more_args:+ $more_args}"
 
 keep=1
 if [ -z "$out" ]; then
