@@ -778,6 +778,8 @@ static int hcx_fill_disk(struct sk_buff *skb, struct hcx_disk *disk, u32 portid,
 			      HCXREPL_A_DISK_PAD) ||
 	    nla_put_u32(skb, HCXREPL_A_DISK_LAST_ERROR,
 			-READ_ONCE(disk->sync.last_error)) ||
+	    nla_put_u64_64bit(skb, HCXREPL_A_DISK_END_TIME,
+			      READ_ONCE(disk->sync.end_ms), HCXREPL_A_DISK_PAD) ||
 	    hcx_put_wanopt(skb, &disk->sync.wanopt) ||
 	    hcx_put_disk_stats(skb, disk)) {
 		genlmsg_cancel(skb, hdr);

@@ -101,6 +101,7 @@ int hcx_disk_switchover(struct hcx_disk *disk, bool verify,
 		if (continuous)
 			hcx_sync_start(disk, HCXREPL_SYNC_KIND_DELTA, true, false);
 		WRITE_ONCE(disk->sync.last_error, ret);
+		hcx_sync_ended(&disk->sync);
 		return ret;
 	}
 	disk->gen_seq++;
@@ -108,6 +109,7 @@ int hcx_disk_switchover(struct hcx_disk *disk, bool verify,
 	hcx_sync_reset_map(disk, false);
 	hcx_sync_set_switchover(disk, false);
 	WRITE_ONCE(disk->sync.last_error, 0);
+	hcx_sync_ended(&disk->sync);
 	return 0;
 }
 

@@ -147,6 +147,7 @@ static bool __hcx_sync_pick(struct hcx_disk *disk, u64 epoch,
 				return false;
 			if (sync->verify) {
 				sync->pass = HCX_PASS_NONE;
+				hcx_sync_ended(sync);
 				hcx_sync_kick(sync);
 				return false;
 			}
@@ -191,6 +192,7 @@ static bool __hcx_sync_pick(struct hcx_disk *disk, u64 epoch,
 			}
 			if (!sync->continuous) {
 				sync->pass = HCX_PASS_NONE;
+				hcx_sync_ended(sync);
 				hcx_sync_kick(sync);
 			}
 			return false;
@@ -352,11 +354,22 @@ int hcx_sync_answer(struct hcx_disk *disk, const struct hcx_sync_job *job,
 	return 0;
 }
 
+/*
+ * An operation or a switchover ended now: when, for the operator, who
+ * tells by it which disks of a wave ended first.
+ */
+void hcx_sync_ended(struct hcx_sync *sync)
+{
+	WRITE_ONCE(sync->end_ms, ktime_to_ms(ktime_get_real()));
+}
+
 /* The operation cannot go on: end it for every lane. */
 void hcx_sync_fail(struct hcx_sync *sync, int err)
 {
 	spin_lock(&sync->lock);
 	sync->last_error = err;
+	if (sync->pass != HCX_PASS_NONE)
+		hcx_sync_ended(sync);
 	sync->pass = HCX_PASS_NONE;
 	spin_unlock(&sync->lock);
 	hcx_sync_kick(sync);
@@ -743,6 +756,8 @@ void hcx_sync_stop(struct hcx_disk *disk)
 
 	lockdep_assert_held(&disk->lock);
 	spin_lock(&sync->lock);
+	if (sync->pass != HCX_PASS_NONE)
+		hcx_sync_ended(sync);
 	sync->pass = HCX_PASS_NONE;
 	spin_unlock(&sync->lock);
 	/* Lanes waiting on the rate limit see it at once. */

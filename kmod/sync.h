@@ -97,6 +97,8 @@ struct hcx_sync_job {
  * @in_flight_bytes: their chunks' bytes
  * @redo: offers that a lost connection never got an answer to
  * @last_error: why the last operation stopped, 0 when it finished
+ * @end_ms: when the last operation or switchover ended (real time, in
+ *	milliseconds), 0 before any; read and written without a lock
  * @nr_streams: lanes that may serve the disk at once
  * @priority: 1 to 9: disks of a higher one are served first
  * @ready: in its pool's list of disks whose operation runs (pool.c)
@@ -149,6 +151,7 @@ struct hcx_sync {
 	u64 in_flight_bytes;
 	DECLARE_KFIFO(redo, u64, HCX_STREAM_WINDOW * HCX_STREAMS_MAX);
 	int last_error;
+	u64 end_ms;
 
 	u8 nr_streams;
 	u8 priority;
@@ -219,6 +222,7 @@ int hcx_sync_kicks(struct hcx_sync *sync);
 bool hcx_sync_wants_lane(struct hcx_disk *disk, int *class);
 bool hcx_sync_final(struct hcx_sync *sync, int err);
 void hcx_sync_fail(struct hcx_sync *sync, int err);
+void hcx_sync_ended(struct hcx_sync *sync);
 void hcx_sync_reset_map(struct hcx_disk *disk, bool trusted);
 void hcx_sync_set_switchover(struct hcx_disk *disk, bool on);
 

@@ -128,8 +128,18 @@ echo "# full sync: $(stat_of site-a vm1 wire_bytes) wire bytes, underlay $wan_fu
 
 # Quiesce, then a delta brings the rest: both copies are identical.
 check "unmount the source" umount "$work/mnt"
+check_eq "the target never ran an operation: no end time" 0 \
+	"$(field site-b vm1 end_ms)"
+started_ms=$(date +%s%3N)
 check "delta sync after the workload" nsx site-a hcxrepl disk sync vm1 delta
 check "the delta sync ends" wait_idle site-a vm1 120
+seen_ms=$(date +%s%3N)
+end_ms=$(field site-a vm1 end_ms)
+echo "# the delta started at $started_ms, ended at $end_ms, seen idle at $seen_ms"
+check "its end time lies between its start and when it was seen idle" \
+	test "$end_ms" -ge "$started_ms" -a "$end_ms" -le "$seen_ms"
+check "disk show says when it ended" \
+	bash -c "ip netns exec site-a hcxrepl disk show vm1 | grep -q '^  last operation ended: $(date -d @$((end_ms / 1000)) '+%Y-%m-%d %H:%M:%S')\$'"
 check_eq "nothing is dirty after it" 0 "$(field site-a vm1 dirty_bytes)"
 check_eq "nothing lags" 0 "$(field site-a vm1 lag_bytes)"
 check "the target's bytes equal the source's" same_bytes "$loop_a" "$loop_b"

@@ -11,9 +11,8 @@
 # - every sync ends within the deadline, and none waits behind the others
 #   for long: the last ends within three times the median;
 # - the first disk in the plan has priority 1 and the last 9: the last ends
-#   among the first sixteen (the lanes serve it first); when the first
-#   ends is printed (a poll under the wave's load may take seconds, too
-#   coarse to tell where it ends among the last);
+#   among the first sixteen (the lanes serve it first), the first among the
+#   last sixteen, by the end times the module keeps (end_ms);
 # - every copy is byte-identical to its source;
 # - hcxrepl monitor shows the wave: every line fits 80 columns, its
 #   summary saw disks waiting their turn and ends with all done;
@@ -114,8 +113,8 @@ check "the limit is lifted: the wave goes" nsx site-a hcxrepl set hcx0 rate off
 start=$SECONDS
 
 # Until every disk is idle (or none is there: the plan failed): the peak
-# of kernel memory, and when each disk was first seen idle (the text of
-# disk show, read by awk: a poll takes a fraction of a second).
+# of kernel memory, and which disks were seen idle (the text of disk show,
+# read by awk).
 peak=$(kernel_kb)
 declare -A ended
 while [ $((SECONDS - start)) -lt $DEADLINE ]; do
@@ -124,15 +123,21 @@ while [ $((SECONDS - start)) -lt $DEADLINE ]; do
 	seen=0
 	while read -r n state; do
 		seen=$((seen + 1))
-		[ "$state" = idle ] && [ -z "${ended[$n]}" ] &&
-			ended[$n]=$(awk -v a="$lifted" -v b="$EPOCHREALTIME" \
-				'BEGIN { printf "%.1f", b - a }')
+		[ "$state" = idle ] && ended[$n]=seen
 	done < <(nsx site-a hcxrepl disk show |
 		awk '$1 == "disk:" { n = $2 } $1 == "state:" { print n, $2 }')
 	[ "$seen" -gt 0 ] && [ "${#ended[@]}" -lt "$DISKS" ] || break
 	sleep 0.2
 done
 check_eq "every sync ended within $DEADLINE s" "$DISKS" "${#ended[@]}"
+# When each one ended, by the module's clock: a poll under the wave's load
+# may take many seconds (one took 28), too coarse to order the disks.
+lifted_ms=$((${lifted/./} / 1000))
+while read -r n ms; do
+	ended[$n]=$(awk -v e="$ms" -v l="$lifted_ms" \
+		'BEGIN { printf "%.2f", (e - l) / 1000 }')
+done < <(nsx site-a hcxrepl -j disk show | json "'\\n'.join('%s %d' %
+	(d['name'], d['end_ms']) for d in j if d['role'] == 'source')")
 times=$(printf '%s\n' "${ended[@]}" | sort -n)
 median=$(sed -n "$(((${#ended[@]} + 1) / 2))p" <<<"$times")
 last=$(tail -n 1 <<<"$times")
@@ -144,6 +149,10 @@ echo "# $(name $((DISKS - 1))) (priority 9) ended at ${ended[$(name $((DISKS - 1
 check "the disk of priority 9 ended among the first sixteen" \
 	awk -v t="${ended[$(name $((DISKS - 1)))]:-999999}" -v f="${first:-0}" \
 	'BEGIN { exit !(t <= f) }'
+late=$(sed -n "$((${#ended[@]} - 15))p" <<<"$times")
+check "the disk of priority 1 ended among the last sixteen" \
+	awk -v t="${ended[$(name 0)]:-0}" -v l="${late:-999999}" \
+	'BEGIN { exit !(t >= l) }'
 check_eq "without an error" "" \
 	"$(nsx site-a hcxrepl -j disk show |
 		json "' '.join(d['name'] for d in j if d['last_error'])")"

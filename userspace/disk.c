@@ -206,6 +206,7 @@ static void print_disk_json(const struct disk_reply *r, bool stats)
 		 disk_u64(r, HCXREPL_A_DISK_GENERATION_COUNTER));
 	json_u64("switchover_at", disk_u64(r, HCXREPL_A_DISK_SWITCHOVER_TIME));
 	json_u64("last_error", hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR]));
+	json_u64("end_ms", disk_u64(r, HCXREPL_A_DISK_END_TIME));
 	if (stats && r->a[HCXREPL_A_DISK_STATS]) {
 		json_object_start("stats");
 		for (i = 0; i < ARRAY_SIZE(disk_counters); i++)
@@ -309,6 +310,12 @@ static void print_disk_text(const struct disk_reply *r, bool stats)
 		strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S",
 			 localtime_r(&(time_t){ when }, &tm));
 		printf("  switchover at: %s\n", a);
+	}
+	when = disk_u64(r, HCXREPL_A_DISK_END_TIME) / 1000;
+	if (when) {
+		strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S",
+			 localtime_r(&(time_t){ when }, &tm));
+		printf("  last operation ended: %s\n", a);
 	}
 	if (hcx_attr_u32(r->a[HCXREPL_A_DISK_LAST_ERROR]))
 		printf("  last error: %s\n",
