@@ -13,6 +13,11 @@
 # - the first disk in the plan has priority 1 and the last 9: the last ends
 #   among the first sixteen (the lanes serve it first), the first among the
 #   last sixteen, by the end times the module keeps (end_ms);
+# - the disk in the middle of the plan syncs nothing by itself: a
+#   switchover scheduled a few seconds into the wave moves all of it,
+#   succeeds, and ends among the first sixteen: a scheduled switchover's
+#   final delta goes before bulk work (scheduled, because under the wave's
+#   load a command may wait tens of seconds for the CPU: one did);
 # - every copy is byte-identical to its source;
 # - hcxrepl monitor shows the wave: every line fits 80 columns, its
 #   summary saw disks waiting their turn and ends with all done;
@@ -35,6 +40,7 @@ DEADLINE=600		# seconds for the whole wave
 PLAN_SECONDS=30		# for each site's plan apply
 POOL_BUDGET_KB=$((64 * 1024))	# design.rst, "Waves": the pool at most
 PER_DISK_KB=256
+SWITCHOVER_IN=5		# seconds from its scheduling, a few into the wave
 work=$(mktemp -d)
 cd "$work" || exit 1
 
@@ -77,7 +83,8 @@ EOF
 		printf '\n[Disk]\nName = %s\nBacking = /dev/ram%d\nRole = %s\n' \
 			"$(name "$i")" $((base + i)) "$role"
 		[ "$role" = source ] || continue
-		echo "Sync = full"
+		[ "$i" = $((DISKS / 2)) ] && echo "Sync = none" ||
+			echo "Sync = full"
 		[ "$i" = 0 ] && echo "Priority = 1"
 		[ "$i" = $((DISKS - 1)) ] && echo "Priority = 9"
 	done
@@ -102,12 +109,20 @@ check "in $PLAN_SECONDS s or less" test "$secs" -le $PLAN_SECONDS
 start=$SECONDS
 check "site A's plan of $DISKS sources applies, every sync started" \
 	bash -c "ip netns exec site-a hcxrepl plan apply a.plan >a.out &&
-		test \$(grep -c 'full sync started' a.out) = $DISKS"
+		test \$(grep -c 'full sync started' a.out) = $((DISKS - 1))"
 secs=$((SECONDS - start))
 echo "# site A's plan: $secs s"
 check "in $PLAN_SECONDS s or less" test "$secs" -le $PLAN_SECONDS
-check_eq "every sync runs" 0 \
+check_eq "every sync runs, the switchover's disk alone is idle" 1 \
 	"$(nsx site-a hcxrepl disk show | grep -c 'state: idle')"
+# The module runs a scheduled switchover at its time, whatever the load.
+switchover=$(name $((DISKS / 2)))
+check_eq "$switchover synced nothing" 0 \
+	"$(field site-a "$switchover" synced_bytes)"
+# Nothing slow between it and the lift: the limit would hold it back.
+switchover_at=$((${EPOCHREALTIME%.*} + SWITCHOVER_IN))
+check "a switchover of $switchover is scheduled in $SWITCHOVER_IN s" \
+	nsx site-a hcxrepl disk switchover "$switchover" at "@$switchover_at"
 lifted=$EPOCHREALTIME
 check "the limit is lifted: the wave goes" nsx site-a hcxrepl set hcx0 rate off
 start=$SECONDS
@@ -137,7 +152,7 @@ while read -r n ms; do
 	ended[$n]=$(awk -v e="$ms" -v l="$lifted_ms" \
 		'BEGIN { printf "%.2f", (e - l) / 1000 }')
 done < <(nsx site-a hcxrepl -j disk show | json "'\\n'.join('%s %d' %
-	(d['name'], d['end_ms']) for d in j if d['role'] == 'source')")
+	(d['name'], d['end_ms']) for d in j)")
 times=$(printf '%s\n' "${ended[@]}" | sort -n)
 median=$(sed -n "$(((${#ended[@]} + 1) / 2))p" <<<"$times")
 last=$(tail -n 1 <<<"$times")
@@ -153,6 +168,13 @@ late=$(sed -n "$((${#ended[@]} - 15))p" <<<"$times")
 check "the disk of priority 1 ended among the last sixteen" \
 	awk -v t="${ended[$(name 0)]:-0}" -v l="${late:-999999}" \
 	'BEGIN { exit !(t >= l) }'
+begun=$(awk -v e="$switchover_at" -v l="$lifted" 'BEGIN { printf "%.2f", e - l }')
+echo "# $switchover switched over at $begun s after the lift, ended at ${ended[$switchover]:-?} s"
+check_eq "$switchover is a target at site A now" target \
+	"$(field site-a "$switchover" role)"
+check "it ended among the first sixteen: its final delta went first" \
+	awk -v t="${ended[$switchover]:-999999}" -v f="${first:-0}" \
+	'BEGIN { exit !(t <= f) }'
 check_eq "without an error" "" \
 	"$(nsx site-a hcxrepl -j disk show |
 		json "' '.join(d['name'] for d in j if d['last_error'])")"
@@ -171,8 +193,9 @@ check_eq "every line of hcxrepl monitor fits 80 columns" "" \
 	"$(awk 'length($0) > 80' monitor.lines | head -n 3)"
 last=$(grep '^disks ' monitor.lines | tail -n 1)
 echo "# monitor's last summary: $last"
-check "its summary ends with every disk done" \
-	grep -q "^disks $DISKS: done $DISKS, running 0, waiting 0, failed 0; " <<<"$last"
+# Site A holds one source less: the disk switched over.
+check "its summary ends with every source done" \
+	grep -q "^disks $((DISKS - 1)): done $((DISKS - 1)), running 0, waiting 0, failed 0; " <<<"$last"
 check "it saw disks waiting their turn" \
 	grep -Eq '^disks [0-9]+: done [0-9]+, running [0-9]+, waiting [1-9]' monitor.lines
 
