@@ -19,7 +19,10 @@
  * its bytes gains nothing.  The initiator's deadline ends with its
  * handshake; the responder's lasts until its user ends it
  * (hcx_channel_end_deadline(), once the hello is answered).  Without a
- * deadline, reads and writes wait as long as TCP keeps the connection.
+ * deadline, reads and writes wait as long as the connection has its path:
+ * every HCX_CHANNEL_WATCH a waiting thread looks at TCP, and ends the
+ * connection (-ETIMEDOUT) once data in flight went unacknowledged for
+ * HCX_CHANNEL_STALL_MS (hcx_channel_stalled()).
  *
  * Locking: a channel belongs to the one thread that uses it;
  * hcx_channel_shutdown() is the only call from elsewhere, and only wakes
@@ -29,6 +32,8 @@
  * peer are copied out under RCU and the peer's handshake_lock; the window
  * of initiations is the peer's, under its handshake_lock.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
@@ -49,9 +54,21 @@
 #define HCX_CHANNEL_HANDSHAKE_TIMEOUT	(10 * HZ)
 /* Unacknowledged data, or a silent peer, ends the connection after this. */
 #define HCX_CHANNEL_USER_TIMEOUT_MS	(30 * 1000)
+/*
+ * Data in flight and no acknowledgment for this long, and for four round
+ * trips, is a lost path; a thread waiting on the connection looks this
+ * often.
+ */
+#define HCX_CHANNEL_STALL_MS		1000
+#define HCX_CHANNEL_WATCH		(HZ / 4)
 #define HCX_CHANNEL_KEEPIDLE		10
 #define HCX_CHANNEL_KEEPINTVL		5
 #define HCX_CHANNEL_KEEPCNT		3
+/* The congestion control of every connection, where the kernel has it. */
+#define HCX_CHANNEL_CONGESTION		"bbr"
+
+/* The kernel said it has no HCX_CHANNEL_CONGESTION: stop asking. */
+static bool hcx_channel_no_congestion;
 
 /**
  * struct hcx_channel_handshake - a channel handshake's working memory
@@ -147,6 +164,39 @@ static int hcx_channel_time_left(struct hcx_channel *ch)
 	return 0;
 }
 
+/*
+ * Whether the connection lost its path: TCP has data in flight and heard
+ * no acknowledgment for HCX_CHANNEL_STALL_MS and four round trips.  Left
+ * to itself, TCP retransmits on a timer that doubles through an outage
+ * and finds the path again up to as long after its return as it was gone;
+ * a new connection finds it within a second (pool.c, HCX_PROBE_MS).
+ */
+static bool hcx_channel_stalled(struct hcx_channel *ch)
+{
+	struct tcp_info info;
+
+	tcp_get_info(ch->sock->sk, &info);
+	return info.tcpi_unacked &&
+	       info.tcpi_last_ack_recv >= max_t(u32, HCX_CHANNEL_STALL_MS,
+						4 * info.tcpi_rtt / USEC_PER_MSEC);
+}
+
+/**
+ * hcx_channel_rtt_ms - the connection's smoothed round-trip time
+ * @ch: the channel
+ *
+ * Return: milliseconds, 0 when it is not connected or has no sample yet.
+ */
+u32 hcx_channel_rtt_ms(struct hcx_channel *ch)
+{
+	struct tcp_info info;
+
+	if (!ch->sock)
+		return 0;
+	tcp_get_info(ch->sock->sk, &info);
+	return info.tcpi_rtt / USEC_PER_MSEC;
+}
+
 static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 			  size_t len)
 {
@@ -168,9 +218,12 @@ static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 		else
 			ret = kernel_recvmsg(ch->sock, &msg, &iov, 1, len,
 					     MSG_WAITALL);
-		/* The wait ended: the deadline decides. */
-		if (ret == -EAGAIN && ch->has_deadline)
-			continue;
+		/* The wait ended: the deadline decides, else the path. */
+		if (ret == -EAGAIN) {
+			if (ch->has_deadline || !hcx_channel_stalled(ch))
+				continue;
+			return -ETIMEDOUT;
+		}
 		if (ret < 0)
 			return ret;
 		if (!ret)
@@ -183,10 +236,35 @@ static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
 	return 0;
 }
 
+/*
+ * BBR: a loss-based control (CUBIC) takes random loss on a long path for
+ * congestion and sends at a fraction of the link; BBR models the path's
+ * bandwidth and round trip and paces what it sends (design.rst, "Long
+ * lossy paths").  Asking loads tcp_bbr when it is not loaded (the module
+ * also names it as a soft dependency).  A kernel without it leaves the
+ * system's default in place: said once, and not asked again.
+ */
+static void hcx_channel_congestion(struct socket *sock)
+{
+	char name[] = HCX_CHANNEL_CONGESTION;
+	int ret;
+
+	if (READ_ONCE(hcx_channel_no_congestion))
+		return;
+	ret = sock->ops->setsockopt(sock, SOL_TCP, TCP_CONGESTION,
+				    KERNEL_SOCKPTR(name), sizeof(name) - 1);
+	if (ret == -ENOENT) {
+		WRITE_ONCE(hcx_channel_no_congestion, true);
+		pr_notice_once("congestion control %s not available: replication connections use the system's default\n",
+			       name);
+	}
+}
+
 static void hcx_channel_tune(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
+	hcx_channel_congestion(sock);
 	tcp_sock_set_nodelay(sk);
 	sock_set_keepalive(sk);
 	tcp_sock_set_keepidle(sk, HCX_CHANNEL_KEEPIDLE);
@@ -267,13 +345,14 @@ static int hcx_channel_attach(struct hcx_channel *ch, struct socket *sock,
  * hcx_channel_end_deadline - the handshake's deadline no longer applies
  * @ch: the channel, connected
  *
- * Reads and writes wait as long as TCP keeps the connection (its
- * keepalives and user timeout end a dead one).
+ * Reads and writes wait as long as the connection keeps its path (see
+ * the top of the file; TCP's keepalives end one whose peer went silent
+ * with nothing in flight).
  */
 void hcx_channel_end_deadline(struct hcx_channel *ch)
 {
 	ch->has_deadline = false;
-	hcx_channel_timeo(ch->sock, MAX_SCHEDULE_TIMEOUT);
+	hcx_channel_timeo(ch->sock, HCX_CHANNEL_WATCH);
 }
 
 static struct hcx_channel_handshake *hcx_channel_handshake_new(void)
@@ -351,13 +430,18 @@ static int hcx_channel_initiate(struct hcx_channel *ch,
  * hcx_channel_connect - open a channel to the peer of DEV
  * @ch: the channel, closed
  * @dev: the interconnect device
+ * @connect_ms: how long TCP may take to connect, 0 for as long as the
+ *	handshake may take: a probe of a path that went silent gives up
+ *	sooner, and is tried again
  *
  * Connects over TCP to the peer's endpoint and runs the handshake as the
  * initiator.  Sleeps for up to HCX_CHANNEL_HANDSHAKE_TIMEOUT.
  *
- * Return: 0, or a negative errno; the channel is closed on failure.
+ * Return: 0, or a negative errno (-ETIMEDOUT when nothing answered); the
+ * channel is closed on failure.
  */
-int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev)
+int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev,
+			unsigned int connect_ms)
 {
 	struct hcx_channel_handshake *hs;
 	union hcx_endpoint ep;
@@ -385,8 +469,15 @@ int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev)
 				 jiffies + HCX_CHANNEL_HANDSHAKE_TIMEOUT);
 	if (ret)
 		goto out;
-	ret = kernel_connect(ch->sock, &ep.addr, len, 0) ?:
-	      hcx_channel_initiate(ch, hs);
+	if (connect_ms)
+		hcx_channel_timeo(ch->sock, min_t(unsigned long,
+						  msecs_to_jiffies(connect_ms),
+						  HCX_CHANNEL_HANDSHAKE_TIMEOUT));
+	ret = kernel_connect(ch->sock, &ep.addr, len, 0);
+	/* A blocking connect whose time ran out says it is still going. */
+	if (ret == -EINPROGRESS)
+		ret = -ETIMEDOUT;
+	ret = ret ?: hcx_channel_initiate(ch, hs);
 out:
 	kfree_sensitive(hs);
 	if (ret)

@@ -79,7 +79,9 @@ struct hcx_channel {
 };
 
 void hcx_channel_init(struct hcx_channel *ch);
-int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev);
+int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev,
+			unsigned int connect_ms);
+u32 hcx_channel_rtt_ms(struct hcx_channel *ch);
 int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
 		       struct socket *sock, unsigned long accepted);
 void hcx_channel_end_deadline(struct hcx_channel *ch);

@@ -110,3 +110,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Site-to-site replication appliance: encrypted L2 interconnect and disk replication");
 MODULE_AUTHOR("The hcxrepl developers");
 MODULE_VERSION(HCXREPL_VERSION);
+MODULE_SOFTDEP("pre: tcp_bbr");

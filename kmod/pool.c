@@ -81,6 +81,18 @@
 /* Reconnects wait this long at first, then twice as long up to the cap. */
 #define HCX_BACKOFF_MIN_MS	200
 #define HCX_BACKOFF_MAX_MS	(30 * 1000)
+/*
+ * A lane whose path went silent (a connection stalled, or a connect nobody
+ * answered: -ETIMEDOUT) probes it instead, for HCX_PROBE_FOR: it connects
+ * again within HCX_PROBE_JITTER_MS, each connect giving up after
+ * HCX_PROBE_MS or three round trips of the connection lost, whichever is
+ * longer.  A path that returns carries data again within about a second,
+ * where backing off would leave it idle for up to as long as it was gone
+ * (design.rst, "Long lossy paths").
+ */
+#define HCX_PROBE_MS		1000
+#define HCX_PROBE_JITTER_MS	100
+#define HCX_PROBE_FOR		(60 * HZ)
 
 struct hcx_lane;
 
@@ -137,6 +149,9 @@ struct hcx_prep {
  * @buf_bytes: the chunk size its buffers hold, 0 for none
  * @sealed_bytes: the chunk size its sealers hold, 0 for none
  * @backoff: milliseconds before it tries to connect again after a failure
+ * @probing: its path went silent: it probes (HCX_PROBE_MS)
+ * @probe_until: until then
+ * @probe_ms: how long each probe's connect waits
  * @ring: records in flight, oldest first: being prepared, or sent and not
  *	answered
  * @head: the oldest
@@ -167,6 +182,9 @@ struct hcx_lane {
 	u32 buf_bytes;
 	u32 sealed_bytes;
 	unsigned int backoff;
+	bool probing;
+	unsigned long probe_until;
+	unsigned int probe_ms;
 	struct hcx_sync_job ring[HCX_STREAM_WINDOW];
 	unsigned int head;
 	unsigned int count;
@@ -403,7 +421,8 @@ static int hcx_lane_connect(struct hcx_lane *lane)
 	hcx = netdev_priv(dev);
 	hcx_rate_put(lane->rate);
 	lane->rate = hcx_rate_get(hcx->rate);
-	ret = hcx_channel_connect(&lane->ch, dev);
+	ret = hcx_channel_connect(&lane->ch, dev,
+				  lane->probing ? lane->probe_ms : 0);
 	dev_put(dev);
 	if (ret)
 		return ret;
@@ -705,6 +724,37 @@ static int hcx_lane_run(struct hcx_lane *lane, bool *moved)
 }
 
 /*
+ * The lane's connection, or its connect, failed with ERR: probe the path
+ * while it is silent (-ETIMEDOUT), else back off.  A lane still silent
+ * once its probing time is over backs off until it connects again.
+ */
+static void hcx_lane_probe(struct hcx_lane *lane, int err)
+{
+	if (err != -ETIMEDOUT) {
+		lane->probing = false;
+		return;
+	}
+	if (lane->probing)
+		return;
+	lane->probing = true;
+	lane->probe_until = jiffies + HCX_PROBE_FOR;
+	lane->probe_ms = max_t(u32, HCX_PROBE_MS,
+			       3 * hcx_channel_rtt_ms(&lane->ch));
+}
+
+/* How long the lane waits before it connects again after a failure. */
+static unsigned long hcx_lane_backoff(struct hcx_lane *lane)
+{
+	unsigned int ms = lane->backoff;
+
+	if (lane->probing && time_before(jiffies, lane->probe_until))
+		return msecs_to_jiffies(get_random_u32_below(HCX_PROBE_JITTER_MS));
+	lane->backoff = min(lane->backoff * 2, HCX_BACKOFF_MAX_MS);
+	/* With jitter, so that lanes do not reconnect in step. */
+	return msecs_to_jiffies(ms / 2 + get_random_u32_below(ms));
+}
+
+/*
  * Serve the lane's disk: connect if need be, say hello, and run.  Return:
  * 0 when the lane may take the next disk at once; a negative errno when
  * it could not reach the target (its connection closed by then), after
@@ -725,6 +775,8 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 		/* Unreachable, or refused: the target ends what it refuses. */
 		if (ret)
 			goto failed;
+		/* The path carries records again. */
+		lane->probing = false;
 		lane->dedup = READ_ONCE(sync->wanopt.dedup) && lane->pool ?
 			      &lane->pool->dedup : NULL;
 		hcx_sync_welcome(disk, lane->peer_gen_id, lane->peer_gen_seq,
@@ -758,6 +810,7 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 	if (!hcx_sync_over(sync))
 		atomic64_inc(&sync->reconnects);
 failed:
+	hcx_lane_probe(lane, ret);
 	lane->ch.wire_bytes = NULL;
 	hcx_lane_close(lane);
 	if (hcx_sync_over(sync))
@@ -854,11 +907,8 @@ static void hcx_lane_work(struct work_struct *work)
 		idle = jiffies;
 		if (!ret)
 			continue;
-		/* With jitter, so that lanes do not reconnect in step. */
 		wait_event_timeout(pool->wait, READ_ONCE(pool->dying),
-				   msecs_to_jiffies(lane->backoff / 2 +
-						    get_random_u32_below(lane->backoff)));
-		lane->backoff = min(lane->backoff * 2, HCX_BACKOFF_MAX_MS);
+				   hcx_lane_backoff(lane));
 	}
 	/* Idle for long: the connection and the buffers go. */
 	hcx_lane_close(lane);

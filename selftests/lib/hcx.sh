@@ -8,14 +8,19 @@ export PATH=$HCX_TOP/userspace:$PATH
 
 # load_module: insmod the module built for the running kernel, after the
 # kernel modules it depends on (none on the debug kernel, where they are
-# built in), as the README and the administrator's guide say.
+# built in), as the README and the administrator's guide say, and after
+# those it would rather have (its soft dependencies, tcp_bbr: absent from
+# the debug kernel, where the module does without), as modprobe does.
 load_module() {
-	local deps
+	local deps soft
 	deps=$(modinfo -F depends "$HCX_KO" | tr , ' ')
 	if [ -n "$deps" ]; then
 		# shellcheck disable=SC2086 # a list of modules
 		modprobe -a $deps || return 1
 	fi
+	soft=$(modinfo -F softdep "$HCX_KO" | sed -n 's/^pre: *//p')
+	# shellcheck disable=SC2086 # a list of modules
+	[ -z "$soft" ] || modprobe -a -q $soft 2>/dev/null || true
 	insmod "$HCX_KO"
 }
 

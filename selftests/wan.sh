@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Replication over a long lossy WAN with an outage (design.rst, "Long lossy
+# paths"): the underlay between the sites is shaped by netem to $MBIT
+# Mbit/s, $DELAY_MS ms each way and $LOSS% loss each way, and mid-sync it
+# drops everything for $OUTAGE s.
+#
+# - the replication connections use BBR at both sites where the kernel
+#   offers it (tcp_available_congestion_control), and otherwise the
+#   system's default, said once in the kernel log;
+# - after the outage the sync moves again within $RESUME s of the path's
+#   return (TCP's own retransmission timer, backing off through the
+#   outage, would wait for up to as long as the outage lasted);
+# - the sync ends byte-identical, without an error.
+#
+# usage: wan.sh [SIZE_MB]   (default 24)
+. "$(dirname "$0")/lib/tap.sh"
+. "$(dirname "$0")/lib/hcx.sh"
+. "$(dirname "$0")/lib/sites.sh"
+
+PORT_A=51820
+PORT_B=51821
+SIZE_MB=${1:-24}
+MBIT=16
+DELAY_MS=20
+LOSS=0.5
+OUTAGE=10
+RESUME=2.5
+work=$(mktemp -d)
+
+# shape LOSS: netem on both bridge ports, so each direction is delayed,
+# limited and loses LOSS percent.
+shape() {
+	local port
+	for port in to-site-a to-site-b; do
+		nsx wan tc qdisc replace dev "$port" root netem \
+			delay ${DELAY_MS}ms loss "$1%" rate ${MBIT}mbit ||
+			return 1
+	done
+}
+# b_rx: bytes site B has received on the underlay.
+b_rx() {
+	nsx site-b cat /sys/class/net/wan0/statistics/rx_bytes
+}
+# congestion NS: the congestion control of NS's established connections
+# on the replication port, one line each.
+congestion() {
+	nsx "$1" ss -tinH state established "( sport = :$PORT_B or dport = :$PORT_B )" |
+		grep -oE '\b(bbr|cubic|reno)\b' | sort -u
+}
+now() {
+	date +%s.%N
+}
+
+check "module loads" load_module
+check "sites pair" sites_up "$work" $PORT_A $PORT_B
+check "the WAN: $MBIT Mbit/s, $DELAY_MS ms and $LOSS% loss each way" shape $LOSS
+
+truncate -s "${SIZE_MB}M" "$work/a.img" "$work/b.img"
+loop_a=$(losetup -f --show "$work/a.img")
+loop_b=$(losetup -f --show "$work/b.img")
+dd if=/dev/urandom of="$loop_a" bs=1M count="$SIZE_MB" conv=fsync status=none
+check "a source and a target disk" bash -c "
+	ip netns exec site-a hcxrepl disk add vm dev hcx0 role source \
+		backing $loop_a &&
+	ip netns exec site-b hcxrepl disk add vm dev hcx0 role target \
+		backing $loop_b"
+dmesg -C
+check "a full sync starts" nsx site-a hcxrepl disk sync vm full
+
+# Mid-sync: a quarter of the disk across, then the outage.
+rx0=$(b_rx)
+end=$((SECONDS + 120))
+while [ $(($(b_rx) - rx0)) -lt $((SIZE_MB << 18)) ] && [ $SECONDS -lt $end ]; do
+	sleep 0.1
+done
+# synced: the source's progress line.
+synced() {
+	nsx site-a hcxrepl disk show vm | sed -n 's/^ *synced: //p'
+}
+echo "# before the outage: $(synced)"
+check "the outage comes mid-sync" bash -c \
+	"ip netns exec site-a hcxrepl disk show vm | grep -q 'state: syncing'"
+if grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
+	want=bbr
+else
+	want=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
+	check "the kernel log says BBR is not available" \
+		grep -q "hcxrepl: .*bbr.* not available" <(dmesg)
+fi
+echo "# available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
+check_eq "the source's connections use $want" "$want" "$(congestion site-a)"
+check_eq "the target's connections use $want" "$want" "$(congestion site-b)"
+
+check "the outage begins" shape 100
+sleep $OUTAGE
+check "the path returns" shape $LOSS
+back=$(now)
+rx0=$(b_rx)
+end=$((SECONDS + 60))
+while [ $(($(b_rx) - rx0)) -lt $((512 << 10)) ] && [ $SECONDS -lt $end ]; do
+	sleep 0.05
+done
+resumed=$(awk -v a="$back" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+echo "# half a MiB across $resumed s after the path returned: $(synced)"
+check "the sync moves again within $RESUME s" \
+	awk -v r="$resumed" -v m=$RESUME 'BEGIN { exit !(r < m) }'
+
+check "the sync ends" wait_idle site-a vm 300
+check_eq "without an error" 0 "$(field site-a vm last_error)"
+check_eq "every chunk synced" "$(field site-a vm total_bytes)" \
+	"$(field site-a vm synced_bytes)"
+echo "# reconnects: $(stat_of site-a vm reconnects)"
+check "the target is byte-identical" same_bytes "$loop_a" "$loop_b"
+
+nsx site-a hcxrepl disk del vm
+nsx site-b hcxrepl disk del vm
+losetup -d "$loop_a" "$loop_b"
+ip netns del site-a
+ip netns del site-b
+ip netns del wan
+check "module unloads" rmmod hcxrepl
+rm -rf "$work"
+tap_done
