@@ -182,19 +182,21 @@ static bool hcx_channel_stalled(struct hcx_channel *ch)
 }
 
 /**
- * hcx_channel_rtt_ms - the connection's smoothed round-trip time
+ * hcx_channel_min_rtt_ms - the connection's shortest round trip lately
  * @ch: the channel
+ *
+ * The path's own delay, without what queues added.
  *
  * Return: milliseconds, 0 when it is not connected or has no sample yet.
  */
-u32 hcx_channel_rtt_ms(struct hcx_channel *ch)
+u32 hcx_channel_min_rtt_ms(struct hcx_channel *ch)
 {
 	struct tcp_info info;
 
 	if (!ch->sock)
 		return 0;
 	tcp_get_info(ch->sock->sk, &info);
-	return info.tcpi_rtt / USEC_PER_MSEC;
+	return info.tcpi_min_rtt == ~0U ? 0 : info.tcpi_min_rtt / USEC_PER_MSEC;
 }
 
 static int hcx_channel_io(struct hcx_channel *ch, bool send, void *buf,
@@ -823,6 +825,12 @@ int hcx_channel_recv(struct hcx_channel *ch, void **plain, size_t *len)
 	ssize_t sealed;
 	int ret;
 
+	/*
+	 * Shut down: what TCP still holds is not read, so that a fenced
+	 * connection's backlog costs no CPU that its successor needs.
+	 */
+	if (READ_ONCE(ch->shut))
+		return -ESHUTDOWN;
 	ret = hcx_channel_io(ch, false, ch->rx_buf, HCX_REC_HEADROOM);
 	if (ret)
 		return ret;
@@ -848,7 +856,7 @@ bool hcx_channel_pending(struct hcx_channel *ch)
 void hcx_channel_shutdown(struct hcx_channel *ch)
 {
 	mutex_lock(&ch->lock);
-	ch->shut = true;
+	WRITE_ONCE(ch->shut, true);
 	if (ch->sock)
 		kernel_sock_shutdown(ch->sock, SHUT_RDWR);
 	mutex_unlock(&ch->lock);

@@ -43,7 +43,7 @@ struct hcx_sealer {
  * struct hcx_channel - one end of a replication channel
  * @lock: guards @sock's replacement and @shut against a shutdown from
  *	another thread; never held across I/O
- * @shut: shut down for good: no new connection
+ * @shut: shut down for good: no new connection, no more records read
  * @sock: the connected TCP socket
  * @tx_aead: seals what this end sends
  * @rx_aead: opens what it receives
@@ -81,7 +81,7 @@ struct hcx_channel {
 void hcx_channel_init(struct hcx_channel *ch);
 int hcx_channel_connect(struct hcx_channel *ch, struct net_device *dev,
 			unsigned int connect_ms);
-u32 hcx_channel_rtt_ms(struct hcx_channel *ch);
+u32 hcx_channel_min_rtt_ms(struct hcx_channel *ch);
 int hcx_channel_accept(struct hcx_channel *ch, struct net_device *dev,
 		       struct socket *sock, unsigned long accepted);
 void hcx_channel_end_deadline(struct hcx_channel *ch);

@@ -684,7 +684,10 @@ int hcx_disk_del(struct net *net, const char *name,
 	return 0;
 }
 
-/* A namespace's disks go with it, as its devices do. */
+/*
+ * A namespace's disks go with it, as its devices do, and then the target
+ * connections that still have sockets in it.
+ */
 static void __net_exit hcx_disk_net_exit(struct net *net)
 {
 	struct hcx_disk *disk, *tmp;
@@ -701,6 +704,7 @@ static void __net_exit hcx_disk_net_exit(struct net *net)
 	mutex_unlock(&hcx_disks_lock);
 	list_for_each_entry_safe(disk, tmp, &doomed, list)
 		hcx_disk_destroy(disk);
+	hcx_target_net_gone(net);
 }
 
 static struct pernet_operations hcx_disk_net_ops = {

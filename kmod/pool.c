@@ -85,12 +85,12 @@
  * A lane whose path went silent (a connection stalled, or a connect nobody
  * answered: -ETIMEDOUT) probes it instead, for HCX_PROBE_FOR: it connects
  * again within HCX_PROBE_JITTER_MS, each connect giving up after
- * HCX_PROBE_MS or three round trips of the connection lost, whichever is
- * longer.  A path that returns carries data again within about a second,
+ * HCX_PROBE_MS or three of the lost connection's shortest round trips,
+ * whichever is longer.  A path that returns carries data again within about a second,
  * where backing off would leave it idle for up to as long as it was gone
  * (design.rst, "Long lossy paths").
  */
-#define HCX_PROBE_MS		1000
+#define HCX_PROBE_MS		500
 #define HCX_PROBE_JITTER_MS	100
 #define HCX_PROBE_FOR		(60 * HZ)
 
@@ -739,7 +739,7 @@ static void hcx_lane_probe(struct hcx_lane *lane, int err)
 	lane->probing = true;
 	lane->probe_until = jiffies + HCX_PROBE_FOR;
 	lane->probe_ms = max_t(u32, HCX_PROBE_MS,
-			       3 * hcx_channel_rtt_ms(&lane->ch));
+			       3 * hcx_channel_min_rtt_ms(&lane->ch));
 }
 
 /* How long the lane waits before it connects again after a failure. */
@@ -828,8 +828,13 @@ failed:
 		return 0;
 	}
 	hcx_sync_unreachable(sync);
-	net_dbg_ratelimited("disk %s lane %u: %d, retrying in %u ms\n",
-			    disk->name, lane->index, ret, lane->backoff);
+	if (lane->probing)
+		net_dbg_ratelimited("disk %s lane %u: %d, probing the path\n",
+				    disk->name, lane->index, ret);
+	else
+		net_dbg_ratelimited("disk %s lane %u: %d, retrying in %u ms\n",
+				    disk->name, lane->index, ret,
+				    lane->backoff);
 	return ret;
 }
 

@@ -49,7 +49,8 @@
  * and one on its disk after the hello.  Closing a listener ends the
  * handshakes of its device, and deleting or promoting a disk ends its
  * connections (hcx_target_disconnect), so that the device can go and the
- * backing device be released.  A connection that
+ * backing device be released; a namespace that goes ends the rest of its
+ * connections (hcx_target_net_gone()).  A connection that
  * ends by itself frees itself, unless a stopper claimed it first; then the
  * stopper frees it after waiting for its work.
  */
@@ -1006,6 +1007,25 @@ static bool hcx_target_of_disk(struct hcx_target_conn *conn,
 void hcx_target_disconnect(struct hcx_disk *disk)
 {
 	hcx_target_stop(hcx_target_of_disk, disk);
+}
+
+static bool hcx_target_of_net(struct hcx_target_conn *conn, const void *net)
+{
+	return net_eq(read_pnet(&conn->net), net);
+}
+
+/**
+ * hcx_target_net_gone - end the connections of a namespace that goes
+ * @net: the namespace, its disks and devices gone
+ *
+ * A kernel socket holds no reference on its namespace.  A connection
+ * between two hellos holds neither a disk nor a device, so neither's end
+ * ends it; without this it would outlive its namespace when the source's
+ * close never reached it.
+ */
+void hcx_target_net_gone(struct net *net)
+{
+	hcx_target_stop(hcx_target_of_net, net);
 }
 
 unsigned int hcx_target_connections(struct hcx_disk *disk)

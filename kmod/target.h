@@ -12,12 +12,14 @@ struct hcx_data_view;
 struct hcx_disk;
 struct hcx_listener;
 struct hcx_rec_hello;
+struct net;
 struct net_device;
 
 int hcx_target_listen(struct net_device *dev, int family, u16 port,
 		      struct hcx_listener **listener);
 void hcx_target_unlisten(struct hcx_listener *listener);
 void hcx_target_disconnect(struct hcx_disk *disk);
+void hcx_target_net_gone(struct net *net);
 unsigned int hcx_target_connections(struct hcx_disk *disk);
 void hcx_target_uninit(void);
 

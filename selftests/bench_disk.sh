@@ -17,6 +17,13 @@
 # their ratios, and hcxrepl's wire bytes per logical byte.  Each site has
 # one vCPU, as in the tests' two-VM mode.
 #
+# Then a long lossy WAN: a third boot of both sites times full syncs of a
+# $WAN_MB MiB random image over a $WAN_MBIT Mbit/s link, clean, then with
+# 20 ms and 0.5% loss each way, then the same with a 6 s outage (its time
+# taken away), for hcxrepl's transport (no WAN optimization) and DRBD over
+# WireGuard, and prints each one's lossy and outage rates against its own
+# clean run (bench_wan_site.sh).
+#
 # usage: bench_disk.sh [6.1|6.12]   (default 6.1, both sites)
 set -euo pipefail
 . "$(dirname "$0")/vm/lib.sh"
@@ -25,6 +32,8 @@ cd "$HCX_TOP"
 series=${1:-6.1}
 SIZE_MB=256
 MBIT=100
+WAN_MB=96
+WAN_MBIT=50
 work=$HCX_TOP/build/bench-disk
 rm -rf "$work"
 mkdir -p "$work"
@@ -39,22 +48,25 @@ done
 umask 022
 echo "== building the images: random data, and a realistic ext4 disk"
 head -c "${SIZE_MB}M" /dev/urandom >"$work/random.img"
+head -c "${WAN_MB}M" /dev/urandom >"$work/wan.img"
 selftests/lib/realistic_image.sh "$work/realistic.img" "$SIZE_MB"
 
-# site SITE IMAGE: boot a site in the background.
+# site SITE IMAGE MBIT MODE: boot a site in the background.
 site() {
 	local link=$port_a:$port_b
 	[ "$1" = b ] && link=$port_b:$port_a
 	selftests/vm/vm.sh --kernel "$series" --cpus 1 --mem 1536M --timeout 1500 \
 		--name "site-$1" --out "$work/$2-$1" --link "$link" \
 		--mac "52:54:00:00:00:0$1" -- \
-		bash selftests/bench_disk_site.sh "$1" "$work" "$2" "$MBIT" \
+		bash selftests/bench_disk_site.sh "$1" "$work" "$2" "$3" "$4" \
 		>"$work/$2-$1.log" 2>&1 &
 }
 
-for image in random realistic; do
+for image in random realistic wan; do
+	mbit=$MBIT mode=disk
+	[ $image != wan ] || mbit=$WAN_MBIT mode=wan
 	echo "== $image: booting both sites (about 4 minutes)"
-	site b "$image"
+	site b "$image" "$mbit" "$mode"
 	pid_b=$!
 	# Site A times from its first command: site B must be serving by then.
 	for i in $(seq 600); do
@@ -62,7 +74,7 @@ for image in random realistic; do
 		kill -0 $pid_b 2>/dev/null || break
 		sleep 0.5
 	done
-	site a "$image"
+	site a "$image" "$mbit" "$mode"
 	pid_a=$!
 	rc_a=0 rc_b=0
 	wait $pid_a || rc_a=$?
@@ -76,12 +88,12 @@ for image in random realistic; do
 done
 
 echo
-/usr/bin/python3 - "$work" "$MBIT" <<'PY'
+/usr/bin/python3 - "$work" "$MBIT" "$WAN_MBIT" "$WAN_MB" <<'PY'
 import sys
 
-work, mbit = sys.argv[1], sys.argv[2]
+work, mbit, wan_mbit, wan_mb = sys.argv[1:5]
 links, rates, wire = {}, {}, {}
-for image in ("random", "realistic"):
+for image in ("random", "realistic", "wan"):
     for line in open(f"{work}/{image}.results"):
         words = line.split()
         if words[:1] == ["link"]:
@@ -109,4 +121,13 @@ for image in ("random", "realistic"):
               f" {ours / raw:8.2f}x {ours / drbd:7.2f}x"
               f" {wire[image, kind, 'hcxrepl']:6.0%}"
               f" {wire[image, kind, 'hcxrepl-raw']:11.0%}")
+print(f"\nA long lossy WAN, {wan_mbit} Mbit/s; lossy: 20 ms and 0.5% loss each way;"
+      " outage: lossy,\nand 6 s without a packet through, not counted.  Full syncs"
+      f" of {wan_mb} MiB of random\ndata in MiB/s, then each against its own clean"
+      " run; hcxrepl without WAN\noptimization (its transport)")
+print(f"{'':10} {'clean':>7} {'lossy':>7} {'outage':>7} {'lossy':>7} {'outage':>7}")
+for tool, label in (("hcxrepl", "hcxrepl"), ("drbd", "DRBD/WG")):
+    clean, lossy, outage = (rates["wan", p, tool] for p in ("clean", "lossy", "outage"))
+    print(f"{label:10} {clean:7.2f} {lossy:7.2f} {outage:7.2f}"
+          f" {lossy / clean:6.2f}x {outage / clean:6.2f}x")
 PY

@@ -1,8 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-# bench_disk_site.sh SITE WORK IMAGE MBIT: one site of the disk benchmark,
-# in its VM (see bench_disk.sh).  Site A holds the source and measures;
-# site B holds the targets and serves until the host creates /hcx-out/stop.
-# Each site's link sends at most MBIT Mbit/s, a WAN's rate.
+# bench_disk_site.sh SITE WORK IMAGE MBIT [wan]: one site of the disk
+# benchmark, in its VM (see bench_disk.sh).  Site A holds the source and
+# measures; site B holds the targets and serves until the host creates
+# /hcx-out/stop.  Each site's link sends at most MBIT Mbit/s, a WAN's rate.
+#
+# With wan, site A times full syncs of the image through three profiles of
+# the link, which it shapes both ways (its ingress through ifb0) with
+# netem: clean (MBIT), lossy (MBIT, WAN_DELAY_MS and WAN_LOSS% each way)
+# and outage (lossy, and WAN_OUTAGE s without a packet through, a few
+# seconds into the sync, whose time is taken away).  It prints "result
+# TOOL PROFILE SECONDS BYTES" for hcxrepl without WAN optimization (the
+# transport alone: the CPU is not the limit) and for DRBD.
 #
 # On each site, loop devices over files in RAM:
 #   A: loop4, a copy of WORK/IMAGE.img: the source of hcxrepl, then of DRBD
@@ -14,7 +22,10 @@
 set -euo pipefail
 . selftests/lib/hcx.sh
 
-site=$1 work=$2 image=$3 mbit=$4
+site=$1 work=$2 image=$3 mbit=$4 mode=${5:-disk}
+WAN_DELAY_MS=20
+WAN_LOSS=0.5
+WAN_OUTAGE=6
 case $site in
 a) addr=192.0.2.1 peer=192.0.2.2 tunnel=10.9.0.1 peer_tunnel=10.9.0.2 other=b ;;
 b) addr=192.0.2.2 peer=192.0.2.1 tunnel=10.9.0.2 peer_tunnel=10.9.0.1 other=a ;;
@@ -118,6 +129,11 @@ hcx_sync() {
 	done
 	since "$t"
 }
+
+if [ "$mode" = wan ]; then
+	. selftests/bench_wan_site.sh
+	exit 0
+fi
 
 # The links, for scale: iperf3 for 5 s on the plain link, then on WireGuard.
 if [ "$image" = random ]; then

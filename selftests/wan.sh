@@ -8,12 +8,17 @@
 # - the replication connections use BBR at both sites where the kernel
 #   offers it (tcp_available_congestion_control), and otherwise the
 #   system's default, said once in the kernel log;
-# - after the outage the sync moves again within $RESUME s of the path's
-#   return (TCP's own retransmission timer, backing off through the
-#   outage, would wait for up to as long as the outage lasted);
-# - the sync ends byte-identical, without an error.
+# - after the outage, which begins two seconds into the sync, the sync
+#   moves again within $RESUME s of the path's return (TCP's own
+#   retransmission timer, backing off through the outage, waits up to as
+#   long as the outage lasted);
+# - the sync ends byte-identical, without an error;
+# - a target namespace deleted while its connections wait between hellos
+#   for a source that vanished ends them (the debug kernel's KASAN
+#   watches).
 #
-# usage: wan.sh [SIZE_MB]   (default 24)
+# usage: wan.sh [SIZE_MB [RESUME]]   (default 24 MiB, 2.5 s; the debug
+# kernel, five to ten times slower at everything, gets 15 s)
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 . "$(dirname "$0")/lib/sites.sh"
@@ -25,7 +30,7 @@ MBIT=16
 DELAY_MS=20
 LOSS=0.5
 OUTAGE=10
-RESUME=2.5
+RESUME=${2:-2.5}
 work=$(mktemp -d)
 
 # shape LOSS: netem on both bridge ports, so each direction is delayed,
@@ -67,32 +72,19 @@ check "a source and a target disk" bash -c "
 		backing $loop_b"
 dmesg -C
 check "a full sync starts" nsx site-a hcxrepl disk sync vm full
+t_sync=$(now)
 
-# Mid-sync: a quarter of the disk across, then the outage.
-rx0=$(b_rx)
-end=$((SECONDS + 120))
-while [ $(($(b_rx) - rx0)) -lt $((SIZE_MB << 18)) ] && [ $SECONDS -lt $end ]; do
-	sleep 0.1
-done
 # synced: the source's progress line.
 synced() {
 	nsx site-a hcxrepl disk show vm | sed -n 's/^ *synced: //p'
 }
-echo "# before the outage: $(synced)"
-check "the outage comes mid-sync" bash -c \
-	"ip netns exec site-a hcxrepl disk show vm | grep -q 'state: syncing'"
-if grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
-	want=bbr
-else
-	want=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
-	check "the kernel log says BBR is not available" \
-		grep -q "hcxrepl: .*bbr.* not available" <(dmesg)
-fi
-echo "# available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
-check_eq "the source's connections use $want" "$want" "$(congestion site-a)"
-check_eq "the target's connections use $want" "$want" "$(congestion site-b)"
 
+# Two seconds into the sync, the outage.
+sleep 2
 check "the outage begins" shape 100
+echo "# in the outage, $(awk -v a="$t_sync" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s into the sync: $(synced)"
+check "the outage came mid-sync" bash -c \
+	"ip netns exec site-a hcxrepl disk show vm | grep -q 'state: \(syncing\|connecting\)'"
 sleep $OUTAGE
 check "the path returns" shape $LOSS
 back=$(now)
@@ -104,7 +96,19 @@ done
 resumed=$(awk -v a="$back" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
 echo "# half a MiB across $resumed s after the path returned: $(synced)"
 check "the sync moves again within $RESUME s" \
-	awk -v r="$resumed" -v m=$RESUME 'BEGIN { exit !(r < m) }'
+	awk -v r="$resumed" -v m="$RESUME" 'BEGIN { exit !(r < m) }'
+
+# The connections made since: BBR, or the default and the log's word.
+if grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
+	want=bbr
+else
+	want=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
+	check "the kernel log says BBR is not available" \
+		grep -q "hcxrepl: .*bbr.* not available" <(dmesg)
+fi
+echo "# available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
+check_eq "the source's connections use $want" "$want" "$(congestion site-a)"
+check_eq "the target's connections use $want" "$want" "$(congestion site-b)"
 
 check "the sync ends" wait_idle site-a vm 300
 check_eq "without an error" 0 "$(field site-a vm last_error)"
@@ -113,12 +117,23 @@ check_eq "every chunk synced" "$(field site-a vm total_bytes)" \
 echo "# reconnects: $(stat_of site-a vm reconnects)"
 check "the target is byte-identical" same_bytes "$loop_a" "$loop_b"
 
-nsx site-a hcxrepl disk del vm
-nsx site-b hcxrepl disk del vm
-losetup -d "$loop_a" "$loop_b"
+# The source site vanishes while its lanes linger after a delta (5 s): its
+# connections go with its namespace, and no FIN reaches the target, whose
+# connections wait between two hellos (no disk).  Deleting the target's
+# namespace must end them (their sockets do not hold it); the debug
+# kernel's KASAN watches.
+dd if=/dev/urandom of="$(field site-a vm device)" bs=64k count=4 \
+	oflag=direct status=none
+check "a delta sync" nsx site-a hcxrepl disk sync vm delta
+check "the delta ends" wait_idle site-a vm 60
 ip netns del site-a
+check "the target's connections outlived the source" \
+	test -n "$(congestion site-b)"
+nsx site-b hcxrepl disk del vm
 ip netns del site-b
 ip netns del wan
+losetup -d "$loop_a" "$loop_b"
+sleep 1
 check "module unloads" rmmod hcxrepl
 rm -rf "$work"
 tap_done
