@@ -86,9 +86,10 @@
  * answered: -ETIMEDOUT) probes it instead, for HCX_PROBE_FOR: it connects
  * again within HCX_PROBE_JITTER_MS, each connect giving up after
  * HCX_PROBE_MS or three of the lost connection's shortest round trips,
- * whichever is longer.  A path that returns carries data again within about a second,
- * where backing off would leave it idle for up to as long as it was gone
- * (design.rst, "Long lossy paths").
+ * whichever is longer (a new SYN, where TCP would wait a second for its
+ * first retransmission).  A path that returns carries data again within
+ * about a second, where backing off would leave it idle for up to as long
+ * as it was gone (design.rst, "Long lossy paths").
  */
 #define HCX_PROBE_MS		500
 #define HCX_PROBE_JITTER_MS	100

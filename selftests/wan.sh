@@ -47,8 +47,8 @@ shape() {
 b_rx() {
 	nsx site-b cat /sys/class/net/wan0/statistics/rx_bytes
 }
-# congestion NS: the congestion control of NS's established connections
-# on the replication port, one line each.
+# congestion NS: the congestion controls NS's established connections on
+# the replication port use, each named once.
 congestion() {
 	nsx "$1" ss -tinH state established "( sport = :$PORT_B or dport = :$PORT_B )" |
 		grep -oE '\b(bbr|cubic|reno)\b' | sort -u
