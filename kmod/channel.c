@@ -19,10 +19,12 @@
  * its bytes gains nothing.  The initiator's deadline ends with its
  * handshake; the responder's lasts until its user ends it
  * (hcx_channel_end_deadline(), once the hello is answered).  Without a
- * deadline, reads and writes wait as long as the connection has its path:
- * every HCX_CHANNEL_WATCH a waiting thread looks at TCP, and ends the
+ * deadline, the responder's reads and writes wait as long as TCP keeps the
+ * connection (its peer, when it connects again, fences it), and the
+ * initiator's as long as the connection has its path: every
+ * HCX_CHANNEL_WATCH a waiting initiator looks at TCP, and ends the
  * connection (-ETIMEDOUT) once data in flight went unacknowledged for
- * HCX_CHANNEL_STALL_MS (hcx_channel_stalled()).
+ * HCX_CHANNEL_STALL_MS (hcx_channel_stalled()), to connect again.
  *
  * Locking: a channel belongs to the one thread that uses it;
  * hcx_channel_shutdown() is the only call from elsewhere, and only wakes
@@ -347,14 +349,14 @@ static int hcx_channel_attach(struct hcx_channel *ch, struct socket *sock,
  * hcx_channel_end_deadline - the handshake's deadline no longer applies
  * @ch: the channel, connected
  *
- * Reads and writes wait as long as the connection keeps its path (see
- * the top of the file; TCP's keepalives end one whose peer went silent
- * with nothing in flight).
+ * Reads and writes wait as long as TCP keeps the connection (its
+ * keepalives and user timeout end a dead one); the initiator's wait as
+ * long as it has its path (see the top of the file).
  */
 void hcx_channel_end_deadline(struct hcx_channel *ch)
 {
 	ch->has_deadline = false;
-	hcx_channel_timeo(ch->sock, HCX_CHANNEL_WATCH);
+	hcx_channel_timeo(ch->sock, MAX_SCHEDULE_TIMEOUT);
 }
 
 static struct hcx_channel_handshake *hcx_channel_handshake_new(void)
@@ -376,8 +378,16 @@ static int hcx_channel_finish(struct hcx_channel *ch,
 	/* Room for the control records; data records need a reserve. */
 	ret = hcx_channel_set_keys(ch, hs) ?:
 	      hcx_channel_reserve(ch, sizeof(struct hcx_rec_hello));
-	if (!ret && initiator)
+	/*
+	 * Only the initiator watches the path: it can connect again.  A
+	 * responder that gave up would only send a FIN that an outage may
+	 * lose, and leave its peer waiting for answers TCP already
+	 * acknowledged the records of.
+	 */
+	if (!ret && initiator) {
 		hcx_channel_end_deadline(ch);
+		hcx_channel_timeo(ch->sock, HCX_CHANNEL_WATCH);
+	}
 	return ret;
 }
 
