@@ -4,7 +4,8 @@
 # measured in one VM run on the same topology, and their ratio; a wave of
 # 200 disks against one disk of the same size, and 200 clones' wire bytes
 # against their unique bytes (bench_wave.sh); then disk
-# replication next to DRBD over WireGuard (bench_disk.sh).
+# replication next to DRBD over WireGuard, on a clean link and on a long
+# lossy WAN with an outage (bench_disk.sh).
 #
 #   site-a [tunnel 10.9.0.1] ~~ veth underlay, MTU 1500 ~~ [10.9.0.2] site-b
 #
@@ -31,5 +32,5 @@ selftests/vm/vm.sh --kernel "$series" --cpus 2 --mem 2G --timeout 900 \
 echo "== a wave: 200 disks of 1 MiB against one disk of 200 MiB, 2 vCPUs"
 selftests/vm/vm.sh --kernel "$series" --cpus 2 --mem 2G --timeout 1800 \
 	--out build/bench-wave -- bash selftests/bench_wave.sh
-echo "== disks: two sites, one vCPU each"
+echo "== disks: two sites, one vCPU each; then a long lossy WAN"
 selftests/bench_disk.sh "$series"
