@@ -167,11 +167,14 @@ static int hcx_channel_time_left(struct hcx_channel *ch)
 }
 
 /*
- * Whether the connection lost its path: TCP has data in flight and heard
- * no acknowledgment for HCX_CHANNEL_STALL_MS and four round trips.  Left
- * to itself, TCP retransmits on a timer that doubles through an outage
- * and finds the path again up to as long after its return as it was gone;
- * a new connection finds it within a second (pool.c, HCX_PROBE_MS).
+ * Whether the connection lost its path: TCP has data in flight, and has
+ * neither heard an acknowledgment nor sent new data for HCX_CHANNEL_STALL_MS
+ * and four round trips.  New data counts because the last acknowledgment
+ * of a connection that was idle is as old as the idleness: its first
+ * record after a pause has a round trip to be answered in.  Left to
+ * itself, TCP retransmits on a timer that doubles through an outage and
+ * finds the path again up to as long after its return as it was gone; a
+ * new connection finds it within a second (pool.c, HCX_PROBE_MS).
  */
 static bool hcx_channel_stalled(struct hcx_channel *ch)
 {
@@ -179,8 +182,9 @@ static bool hcx_channel_stalled(struct hcx_channel *ch)
 
 	tcp_get_info(ch->sock->sk, &info);
 	return info.tcpi_unacked &&
-	       info.tcpi_last_ack_recv >= max_t(u32, HCX_CHANNEL_STALL_MS,
-						4 * info.tcpi_rtt / USEC_PER_MSEC);
+	       min(info.tcpi_last_ack_recv, info.tcpi_last_data_sent) >=
+	       max_t(u32, HCX_CHANNEL_STALL_MS,
+		     4 * info.tcpi_rtt / USEC_PER_MSEC);
 }
 
 /**

@@ -150,7 +150,8 @@ struct hcx_prep {
  * @buf_bytes: the chunk size its buffers hold, 0 for none
  * @sealed_bytes: the chunk size its sealers hold, 0 for none
  * @backoff: milliseconds before it tries to connect again after a failure
- * @probing: its path went silent: it probes (HCX_PROBE_MS)
+ * @probing: its path went silent: it probes until @probe_until
+ *	(HCX_PROBE_MS), then backs off until it connects
  * @probe_until: until then
  * @probe_ms: how long each probe's connect waits
  * @ring: records in flight, oldest first: being prepared, or sent and not
@@ -408,6 +409,16 @@ static struct net_device *hcx_pool_dev_get(struct net *net,
 	return dev;
 }
 
+/*
+ * The lane probes its path: it went silent less than HCX_PROBE_FOR ago.
+ * Past that, connects wait as long as the handshake may take again, so
+ * that a path whose round trip grew past the probes' time still connects.
+ */
+static bool hcx_lane_probes(const struct hcx_lane *lane)
+{
+	return lane->probing && time_before(jiffies, lane->probe_until);
+}
+
 static int hcx_lane_connect(struct hcx_lane *lane)
 {
 	struct hcx_pool *pool = lane->pool;
@@ -423,7 +434,7 @@ static int hcx_lane_connect(struct hcx_lane *lane)
 	hcx_rate_put(lane->rate);
 	lane->rate = hcx_rate_get(hcx->rate);
 	ret = hcx_channel_connect(&lane->ch, dev,
-				  lane->probing ? lane->probe_ms : 0);
+				  hcx_lane_probes(lane) ? lane->probe_ms : 0);
 	dev_put(dev);
 	if (ret)
 		return ret;
@@ -748,7 +759,7 @@ static unsigned long hcx_lane_backoff(struct hcx_lane *lane)
 {
 	unsigned int ms = lane->backoff;
 
-	if (lane->probing && time_before(jiffies, lane->probe_until))
+	if (hcx_lane_probes(lane))
 		return msecs_to_jiffies(get_random_u32_below(HCX_PROBE_JITTER_MS));
 	lane->backoff = min(lane->backoff * 2, HCX_BACKOFF_MAX_MS);
 	/* With jitter, so that lanes do not reconnect in step. */
@@ -829,7 +840,7 @@ failed:
 		return 0;
 	}
 	hcx_sync_unreachable(sync);
-	if (lane->probing)
+	if (hcx_lane_probes(lane))
 		net_dbg_ratelimited("disk %s lane %u: %d, probing the path\n",
 				    disk->name, lane->index, ret);
 	else
