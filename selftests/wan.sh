@@ -18,7 +18,7 @@
 #   watches).
 #
 # usage: wan.sh [SIZE_MB [RESUME]]   (default 24 MiB, 2.5 s; the debug
-# kernel, five to ten times slower at everything, gets 15 s)
+# kernel, five to ten times slower at everything, gets 20 s)
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 . "$(dirname "$0")/lib/sites.sh"
