@@ -23,8 +23,9 @@
  * connection (its peer, when it connects again, fences it), and the
  * initiator's as long as the connection has its path: every
  * HCX_CHANNEL_WATCH a waiting initiator looks at TCP, and ends the
- * connection (-ETIMEDOUT) once data in flight went unacknowledged for
- * HCX_CHANNEL_STALL_MS (hcx_channel_stalled()), to connect again.
+ * connection (-ETIMEDOUT) once data in flight went unacknowledged, and no
+ * new data was sent, for HCX_CHANNEL_STALL_MS (hcx_channel_stalled()), to
+ * connect again.
  *
  * Locking: a channel belongs to the one thread that uses it;
  * hcx_channel_shutdown() is the only call from elsewhere, and only wakes
@@ -57,9 +58,9 @@
 /* Unacknowledged data, or a silent peer, ends the connection after this. */
 #define HCX_CHANNEL_USER_TIMEOUT_MS	(30 * 1000)
 /*
- * Data in flight and no acknowledgment for this long, and for four round
- * trips, is a lost path; a thread waiting on the connection looks this
- * often.
+ * Data in flight, and neither an acknowledgment nor new data sent for this
+ * long and for four round trips, is a lost path; an initiator waiting on
+ * the connection looks this often.
  */
 #define HCX_CHANNEL_STALL_MS		1000
 #define HCX_CHANNEL_WATCH		(HZ / 4)

@@ -740,7 +740,7 @@ static int hcx_lane_run(struct hcx_lane *lane, bool *moved)
  * while it is silent (-ETIMEDOUT), else back off.  A lane still silent
  * once its probing time is over backs off until it connects again.
  */
-static void hcx_lane_probe(struct hcx_lane *lane, int err)
+static void hcx_lane_path_failed(struct hcx_lane *lane, int err)
 {
 	if (err != -ETIMEDOUT) {
 		lane->probing = false;
@@ -822,7 +822,7 @@ static int hcx_lane_serve(struct hcx_lane *lane)
 	if (!hcx_sync_over(sync))
 		atomic64_inc(&sync->reconnects);
 failed:
-	hcx_lane_probe(lane, ret);
+	hcx_lane_path_failed(lane, ret);
 	lane->ch.wire_bytes = NULL;
 	hcx_lane_close(lane);
 	if (hcx_sync_over(sync))
