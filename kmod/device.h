@@ -60,6 +60,8 @@ struct hcx_identity {
  * @rate: the replication rate limit; its own lock and references
  * @dedup_cache: the memory cap of the deduplication index its source
  *	disks share (pool.c); written under @conf_lock, read without it
+ * @mss_clamp: the MSS clamp setting (HCXREPL_MSS_CLAMP_*, or an MSS;
+ *	mss.c); written under @conf_lock, read without it
  */
 struct hcx_device {
 	struct net_device *dev;
@@ -78,6 +80,7 @@ struct hcx_device {
 	struct hcx_drop_stats drops;
 	struct hcx_rate *rate;
 	u64 dedup_cache;
+	u16 mss_clamp;
 };
 
 static inline u64 hcx_device_dedup_cache(const struct hcx_device *hcx)

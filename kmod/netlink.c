@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "device.h"
 #include "disk.h"
+#include "mss.h"
 #include "target.h"
 #include "netlink.h"
 #include "netlink_gen.h"
@@ -248,9 +249,12 @@ static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 			   bool secrets)
 {
 	struct hcx_identity *identity;
+	struct hcx_peer *peer;
 	int ret = -EMSGSIZE;
 
 	mutex_lock(&hcx->conf_lock);
+	peer = rcu_dereference_protected(hcx->peer,
+					 lockdep_is_held(&hcx->conf_lock));
 	if (nla_put_u32(skb, HCXREPL_A_DEVICE_IFINDEX, hcx->dev->ifindex) ||
 	    nla_put_string(skb, HCXREPL_A_DEVICE_IFNAME, hcx->dev->name) ||
 	    nla_put_u16(skb, HCXREPL_A_DEVICE_LISTEN_PORT, hcx->listen_port))
@@ -266,8 +270,11 @@ static int hcx_fill_device(struct sk_buff *skb, struct hcx_device *hcx,
 	}
 	ret = hcx_put_peer(skb, hcx, secrets) ?: hcx_put_drop_stats(skb, hcx) ?:
 	      hcx_put_rate(skb, hcx);
-	if (!ret && nla_put_u64_64bit(skb, HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
-				      hcx->dedup_cache, HCXREPL_A_DEVICE_PAD))
+	if (!ret && (nla_put_u64_64bit(skb, HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
+				       hcx->dedup_cache, HCXREPL_A_DEVICE_PAD) ||
+		     nla_put_u16(skb, HCXREPL_A_DEVICE_MSS_CLAMP, hcx->mss_clamp) ||
+		     nla_put_u16(skb, HCXREPL_A_DEVICE_MSS_CLAMP_NOW,
+				 hcx_mss_now(hcx, peer))))
 		ret = -EMSGSIZE;
 out:
 	mutex_unlock(&hcx->conf_lock);
@@ -512,6 +519,7 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *port = info->attrs[HCXREPL_A_DEVICE_LISTEN_PORT];
 	struct nlattr *peer = info->attrs[HCXREPL_A_DEVICE_PEER];
 	struct nlattr *cache = info->attrs[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES];
+	struct nlattr *mss = info->attrs[HCXREPL_A_DEVICE_MSS_CLAMP];
 	struct hcx_identity *identity = NULL, *current_identity;
 	struct hcx_sockets socks = { };
 	u8 new_public[HCXREPL_KEY_LEN];
@@ -533,6 +541,12 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (cache && nla_get_u64(cache) > HCX_DEDUP_CACHE_MAX) {
 		NL_SET_ERR_MSG_ATTR(info->extack, cache,
 				    "The dedup cache takes at most 1 GiB");
+		return -EINVAL;
+	}
+	if (mss && nla_get_u16(mss) != HCXREPL_MSS_CLAMP_AUTO &&
+	    nla_get_u16(mss) < HCXREPL_MSS_CLAMP_MIN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, mss,
+				    "An MSS clamp is at least 536 (0 is automatic)");
 		return -EINVAL;
 	}
 	if (peer) {
@@ -617,6 +631,8 @@ int hcxrepl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(hcx->dedup_cache, nla_get_u64(cache));
 		strscpy(ifname, hcx->dev->name, sizeof(ifname));
 	}
+	if (mss)
+		WRITE_ONCE(hcx->mss_clamp, nla_get_u16(mss));
 	if (socks.sock4)
 		hcx_device_rebind(hcx, &socks);
 	else if (port && !netif_running(hcx->dev))

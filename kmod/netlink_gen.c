@@ -41,7 +41,7 @@ const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRETS + 1] 
 };
 
 /* HCXREPL_CMD_DEV_SET - do */
-const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES + 1] = {
+const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_MSS_CLAMP + 1] = {
 	[HCXREPL_A_DEVICE_IFINDEX] = { .type = NLA_U32, },
 	[HCXREPL_A_DEVICE_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[HCXREPL_A_DEVICE_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(HCXREPL_KEY_LEN),
@@ -51,6 +51,7 @@ const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_DEDUP_CACHE_B
 	[HCXREPL_A_DEVICE_RATE_BPS] = { .type = NLA_U64, },
 	[HCXREPL_A_DEVICE_RATE_WINDOW] = NLA_POLICY_NESTED(hcxrepl_rate_window_nl_policy),
 	[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES] = { .type = NLA_U64, },
+	[HCXREPL_A_DEVICE_MSS_CLAMP] = { .type = NLA_U16, },
 };
 
 /* HCXREPL_CMD_DISK_NEW - do */
@@ -110,7 +111,7 @@ const struct genl_ops hcxrepl_nl_ops[7] = {
 		.cmd		= HCXREPL_CMD_DEV_SET,
 		.doit		= hcxrepl_nl_dev_set_doit,
 		.policy		= hcxrepl_dev_set_nl_policy,
-		.maxattr	= HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
+		.maxattr	= HCXREPL_A_DEVICE_MSS_CLAMP,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{

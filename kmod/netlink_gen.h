@@ -17,7 +17,7 @@ extern const struct nla_policy hcxrepl_rate_window_nl_policy[HCXREPL_A_RATE_WIND
 
 extern const struct nla_policy hcxrepl_dev_get_nl_policy[HCXREPL_A_DEVICE_SECRETS + 1];
 
-extern const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES + 1];
+extern const struct nla_policy hcxrepl_dev_set_nl_policy[HCXREPL_A_DEVICE_MSS_CLAMP + 1];
 
 extern const struct nla_policy hcxrepl_disk_new_nl_policy[HCXREPL_A_DISK_PRIORITY + 1];
 

@@ -73,6 +73,9 @@ enum hcx_peer_flag {
  * @dst_cache: route to @endpoint, reset when it changes; empty while the
  *	device is down, so that a device moved to another namespace never
  *	uses the routes of the one it left
+ * @path_room: the largest message the route to @endpoint carried
+ *	unfragmented when last used (its MTU less the outer headers), 0
+ *	before; written when it changes, read locklessly (mss.c)
  * @persistent_keepalive: seconds between keepalives, 0 for none;
  *	written under the device's conf_lock, read locklessly
  * @sessions: the session slots
@@ -122,6 +125,7 @@ struct hcx_peer {
 	rwlock_t endpoint_lock; /* endpoint and dst_cache */
 	union hcx_endpoint endpoint;
 	struct dst_cache dst_cache;
+	unsigned int path_room;
 
 	u16 persistent_keepalive;
 	struct hcx_sessions sessions;

@@ -34,6 +34,7 @@
 
 #include "device.h"
 #include "handshake.h"
+#include "mss.h"
 #include "noise.h"
 #include "receive.h"
 #include "send.h"
@@ -104,10 +105,11 @@ static void hcx_receive_opened(struct sk_buff *skb, int err)
 	}
 
 	skb_scrub_packet(skb, false);
-	skb->protocol = eth_type_trans(skb, dev);
-	skb_reset_network_header(skb);
 	/* The AEAD covers transport errors; inner checksums stay checked. */
 	skb->ip_summed = CHECKSUM_NONE;
+	hcx_mss_clamp(skb, hcx, peer);
+	skb->protocol = eth_type_trans(skb, dev);
+	skb_reset_network_header(skb);
 	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
 	gro_cells_receive(&hcx->gro_cells, skb);
 out:
@@ -217,6 +219,7 @@ static void hcx_receive_send_cookie(struct hcx_device *hcx,
 				    __le32 sender_index, const u8 *mac1)
 {
 	struct sk_buff *skb;
+	unsigned int room;
 
 	skb = alloc_skb(HCX_SEND_HEADROOM + sizeof(struct hcx_msg_cookie),
 			GFP_ATOMIC);
@@ -229,7 +232,7 @@ static void hcx_receive_send_cookie(struct hcx_device *hcx,
 		kfree_skb(skb);
 		return;
 	}
-	hcx_socket_send_to(hcx, skb, source, NULL);
+	hcx_socket_send_to(hcx, skb, source, NULL, &room);
 }
 
 static void hcx_receive_handshake(struct hcx_device *hcx, struct sk_buff *skb,

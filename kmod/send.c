@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "mss.h"
 #include "send.h"
 #include "socket.h"
 
@@ -238,6 +239,7 @@ netdev_tx_t hcx_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 	skb_dst_drop(skb);
+	hcx_mss_clamp(skb, hcx, peer);
 	hcx_send_queue(peer, skb);
 	return NETDEV_TX_OK;
 }

@@ -143,7 +143,8 @@ void hcx_socket_publish(struct hcx_device *hcx, struct hcx_sockets *socks)
 }
 
 static int hcx_send4(struct hcx_device *hcx, struct sk_buff *skb,
-		     const struct sockaddr_in *dst, struct dst_cache *cache)
+		     const struct sockaddr_in *dst, struct dst_cache *cache,
+		     unsigned int *room)
 {
 	struct flowi4 fl = {
 		.daddr = dst->sin_addr.s_addr,
@@ -176,6 +177,8 @@ static int hcx_send4(struct hcx_device *hcx, struct sk_buff *skb,
 				sizeof(struct iphdr) + sizeof(struct udphdr));
 	if (ret)
 		goto err;
+	*room = dst_mtu(&rt->dst) - sizeof(struct iphdr) -
+		sizeof(struct udphdr);
 	/* Like any datagram this host sends: accounted on the underlay. */
 	skb->dev = NULL;
 	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl.saddr, fl.daddr, 0,
@@ -188,7 +191,8 @@ err:
 }
 
 static int hcx_send6(struct hcx_device *hcx, struct sk_buff *skb,
-		     const struct sockaddr_in6 *dst, struct dst_cache *cache)
+		     const struct sockaddr_in6 *dst, struct dst_cache *cache,
+		     unsigned int *room)
 {
 	struct flowi6 fl = {
 		.daddr = dst->sin6_addr,
@@ -222,6 +226,8 @@ static int hcx_send6(struct hcx_device *hcx, struct sk_buff *skb,
 				sizeof(struct ipv6hdr) + sizeof(struct udphdr));
 	if (ret)
 		goto err;
+	*room = dst_mtu(route) - sizeof(struct ipv6hdr) -
+		sizeof(struct udphdr);
 	skb->dev = NULL;
 	/* This host fragments what exceeds the path MTU (see above). */
 	skb->ignore_df = 1;
@@ -240,22 +246,25 @@ err:
  * @skb: the message, consumed
  * @dst: where to
  * @cache: the route cache for @dst, or NULL
+ * @room: set to the largest message the route carries unfragmented
+ *	(its MTU less the outer headers), when sent
  *
  * Any context.
  *
  * Return: 0, or a negative errno when the message could not be sent.
  */
 int hcx_socket_send_to(struct hcx_device *hcx, struct sk_buff *skb,
-		       const union hcx_endpoint *dst, struct dst_cache *cache)
+		       const union hcx_endpoint *dst, struct dst_cache *cache,
+		       unsigned int *room)
 {
 	int ret;
 
 	skb->ip_summed = CHECKSUM_NONE;
 	rcu_read_lock_bh();
 	if (dst->addr.sa_family == AF_INET)
-		ret = hcx_send4(hcx, skb, &dst->addr4, cache);
+		ret = hcx_send4(hcx, skb, &dst->addr4, cache, room);
 	else if (dst->addr.sa_family == AF_INET6)
-		ret = hcx_send6(hcx, skb, &dst->addr6, cache);
+		ret = hcx_send6(hcx, skb, &dst->addr6, cache, room);
 	else
 		ret = -EDESTADDRREQ;
 	rcu_read_unlock_bh();
@@ -267,12 +276,12 @@ int hcx_socket_send_to(struct hcx_device *hcx, struct sk_buff *skb,
 /* Send SKB to the peer's endpoint; on failure it is dropped and counted. */
 int hcx_socket_send_skb(struct hcx_peer *peer, struct sk_buff *skb)
 {
-	unsigned int len = skb->len;
+	unsigned int len = skb->len, room;
 	int ret;
 
 	read_lock_bh(&peer->endpoint_lock);
 	ret = hcx_socket_send_to(peer->hcx, skb, &peer->endpoint,
-				 &peer->dst_cache);
+				 &peer->dst_cache, &room);
 	read_unlock_bh(&peer->endpoint_lock);
 	if (ret) {
 		hcx_drop_count(&peer->hcx->drops, HCX_DROP_TX_UNREACHABLE);
@@ -282,6 +291,9 @@ int hcx_socket_send_skb(struct hcx_peer *peer, struct sk_buff *skb)
 	}
 	hcx_peer_stats_add(peer, false, len);
 	WRITE_ONCE(peer->last_sent_ns, ktime_get_coarse_boottime_ns());
+	/* Written only when it changes: every sender reads it (mss.c). */
+	if (READ_ONCE(peer->path_room) != room)
+		WRITE_ONCE(peer->path_room, room);
 	return 0;
 }
 

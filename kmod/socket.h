@@ -36,7 +36,8 @@ int hcx_socket_open(struct hcx_device *hcx, u16 port,
 void hcx_socket_release(struct hcx_sockets *socks);
 void hcx_socket_publish(struct hcx_device *hcx, struct hcx_sockets *socks);
 int hcx_socket_send_to(struct hcx_device *hcx, struct sk_buff *skb,
-		       const union hcx_endpoint *dst, struct dst_cache *cache);
+		       const union hcx_endpoint *dst, struct dst_cache *cache,
+		       unsigned int *room);
 int hcx_socket_send_skb(struct hcx_peer *peer, struct sk_buff *skb);
 int hcx_socket_send_buffer(struct hcx_peer *peer, const void *buf,
 			   size_t len);

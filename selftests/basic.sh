@@ -102,6 +102,30 @@ expect "all-zero private key: EINVAL, explained" \
 expect "ifindex and ifname disagree: EINVAL, explained" \
 	'^errno=22 msg=ifindex and ifname name different devices' \
 	$fam "$set" "$a_ifindex:u32:1" "$a_ifname:str:hcx0" "$a_port:u16:7"
+a_mss=$HCXREPL_A_DEVICE_MSS_CLAMP
+expect "an MSS clamp under 536: EINVAL, explained, nothing changed" \
+	'^errno=22 msg=An MSS clamp is at least 536 \(0 is automatic\)' \
+	$fam "$set" "$a_ifname:str:hcx0" "$a_port:u16:7" "$a_mss:u16:535"
+check_eq "the refused request changed neither the port nor the clamp" "4000 auto" \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["listen_port"], j[0]["mss_clamp"]' |
+		tr -d "(),'")"
+check "set mss-clamp 1300" hcxrepl set hcx0 mss-clamp 1300
+check_eq "show says the clamp set" "  mss clamp: 1300" \
+	"$(hcxrepl show hcx0 | grep 'mss clamp')"
+check_eq "showconf carries it" "MssClamp = 1300" \
+	"$(hcxrepl showconf hcx0 | grep MssClamp)"
+check_eq "YNL reads it, and what it clamps to now" "1300 1300" \
+	"$(ynl --do dev-get --json '{"ifname": "hcx0"}' --output-json |
+		json 'j["mss-clamp"], j["mss-clamp-now"]' | tr -d '(),')"
+check "set mss-clamp off" hcxrepl set hcx0 mss-clamp off
+check_eq "off: shown, and nothing clamped now" "off 0" \
+	"$(hcxrepl -j show hcx0 | json 'j[0]["mss_clamp"], j[0]["mss_clamp_now"]' |
+		tr -d "(),'")"
+check "set mss-clamp auto" hcxrepl set hcx0 mss-clamp auto
+check_eq "auto without a peer: shown, nothing clamped now" \
+	"  mss clamp: auto (none now)" "$(hcxrepl show hcx0 | grep 'mss clamp')"
+check_eq "showconf leaves the default out" "" \
+	"$(hcxrepl showconf hcx0 | grep MssClamp)"
 p_key=$HCXREPL_A_PEER_PUBLIC_KEY
 p_v4=$HCXREPL_A_PEER_ENDPOINT_IPV4
 p_v6=$HCXREPL_A_PEER_ENDPOINT_IPV6
@@ -180,11 +204,13 @@ check "CLI: set the peer" hcxrepl set hcx0 peer "$peer_b64" \
 	persistent-keepalive 15
 check_eq "CLI: the peer is shown" "('$peer_b64', '[2001:db8::5]:51821', 15)" \
 	"$(hcxrepl -j show hcx0 | json '(lambda p: (p["public_key"], p["endpoint"], p["persistent_keepalive"]))(j[0]["peer"])')"
+hcxrepl set hcx0 mss-clamp 1300
 hcxrepl showconf hcx0 >"$tmp/conf"
-check "showconf has the private and pre-shared keys" bash -c \
+check "showconf has the private and pre-shared keys and the MSS clamp" bash -c \
 	"grep -qx 'PrivateKey = $(cat "$key")' '$tmp/conf' &&
-	 grep -qx 'PresharedKey = $(cat "$tmp/psk")' '$tmp/conf'"
-check "set changes the device" hcxrepl set hcx0 listen-port 7 \
+	 grep -qx 'PresharedKey = $(cat "$tmp/psk")' '$tmp/conf' &&
+	 grep -qx 'MssClamp = 1300' '$tmp/conf'"
+check "set changes the device" hcxrepl set hcx0 listen-port 7 mss-clamp off \
 	peer "$peer_b64" endpoint 192.0.2.7:7 persistent-keepalive off
 check "setconf applies what showconf printed" hcxrepl setconf hcx0 "$tmp/conf"
 check_eq "showconf and setconf round-trip" "$(cat "$tmp/conf")" \
@@ -192,8 +218,8 @@ check_eq "showconf and setconf round-trip" "$(cat "$tmp/conf")" \
 printf '[Interface]\nPrivateKey = %s\nListenPort = 4000\n' "$(cat "$key")" >"$tmp/nopeer"
 { cat "$tmp/nopeer"; printf '[Peer]\nPublicKey = %s\n' "$peer_b64"; } >"$tmp/bare"
 check "setconf with a bare [Peer] of the same key" hcxrepl setconf hcx0 "$tmp/bare"
-check_eq "what the file leaves out is reset" "(False, 0)" \
-	"$(hcxrepl -j show hcx0 | json '(lambda p: ("endpoint" in p, p["persistent_keepalive"]))(j[0]["peer"])')"
+check_eq "what the file leaves out is reset, the MSS clamp to auto" "(False, 0, 'auto')" \
+	"$(hcxrepl -j show hcx0 | json '(lambda p: ("endpoint" in p, p["persistent_keepalive"], j[0]["mss_clamp"]))(j[0]["peer"])')"
 expect "replace-peer without a peer: EINVAL, explained" \
 	'^errno=22 msg=replace-peer needs a peer' \
 	$fam "$set" "$a_ifname:str:hcx0" "$HCXREPL_A_DEVICE_REPLACE_PEER:hex:"

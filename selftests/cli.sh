@@ -57,6 +57,13 @@ check_fails "set with a dedup cache over 1G" \
 check_fails "set with a dedup cache under 1M" \
 	"^hcxrepl: set: invalid dedup cache '1023K'" \
 	$hcxrepl set hcx0 dedup-cache 1023K
+check_fails "set with an MSS clamp under 536" \
+	"^hcxrepl: set: invalid mss-clamp '535' \\(auto, off, or an MSS from 536 to 65535\\)" \
+	$hcxrepl set hcx0 mss-clamp 535
+check_fails "set with an MSS clamp over 65535" \
+	"^hcxrepl: set: invalid mss-clamp '65536'" $hcxrepl set hcx0 mss-clamp 65536
+check_fails "set with a word for an MSS clamp" \
+	"^hcxrepl: set: invalid mss-clamp 'on'" $hcxrepl set hcx0 mss-clamp on
 check_fails "set with a missing key file" "^hcxrepl: set: .*nonexistent" \
 	$hcxrepl set hcx0 private-key /nonexistent
 peer=$(echo "$bob_priv" | $hcxrepl pubkey)
@@ -83,6 +90,10 @@ check_fails "setconf refuses a second peer" "^hcxrepl: setconf: $conf:3: a secon
 printf '[Interface]\nDedupCache = 0\n' >"$conf"
 check_fails "setconf checks the dedup cache" \
 	"^hcxrepl: setconf: $conf:2: invalid dedup cache '0'" \
+	$hcxrepl setconf hcx0 "$conf"
+printf '[Interface]\nMssClamp = -1\n' >"$conf"
+check_fails "setconf checks the MSS clamp" \
+	"^hcxrepl: setconf: $conf:2: invalid mss-clamp '-1'" \
 	$hcxrepl setconf hcx0 "$conf"
 check_fails "setconf of a missing file" "^hcxrepl: setconf: cannot open '/nonexistent'" \
 	$hcxrepl setconf hcx0 /nonexistent

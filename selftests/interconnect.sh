@@ -11,6 +11,8 @@
 # has MTU 1500.  A third site, "evil", sits on the underlay with its own
 # key.  Checks: the segment spans both sites (ARP, IPv4, IPv6, VLAN,
 # broadcast, full-size frames with DF, TCP), over IPv4 and IPv6 underlays;
+# TCP flows have their MSS clamped (both ways, by either site alone) and
+# cross without outer fragments, while other traffic is fragmented;
 # the underlay carries nothing but the interconnect's UDP, and no
 # plaintext; bogus datagrams are dropped and counted by reason and deliver
 # nothing; a handshake flood does not stop the sites; rekeying by time and
@@ -134,6 +136,121 @@ check "TCP runs across (iperf3, 5 s)" \
 	nsx vm-a iperf3 -c 192.168.50.2 -t 5 --logfile "$work/iperf-c.log"
 grep -h 'receiver' "$work/iperf-c.log" | sed 's/^/# /'
 
+# TCP flow conditioning: the MSS of SYNs crossing the extension.  A full
+# 1500-byte frame does not fit the 1500-byte underlay once sealed, so the
+# clamp is on by default: the largest segment whose sealed frame crosses
+# whole is 1500 - 20 (outer IPv4) - 8 (UDP) - 32 (data message header and
+# tag, protocol.rst) - 14 (inner Ethernet) - 40 (IPv4 and TCP) = 1386.
+MSS4=1386
+# start_capture NS DEV FILE FILTER: tcpdump in the background, listening
+# when this returns (up to a minute on the debug kernel); stop_capture
+# ends every capture started.
+captures=()
+start_capture() {
+	local ns=$1 dev=$2 file=$3 end=$((SECONDS + 60))
+	ip netns exec "$ns" tcpdump -i "$dev" -U --immediate-mode -w "$file" "$4" \
+		>/dev/null 2>"$file.err" &
+	captures+=($!)
+	until grep -q listening "$file.err"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+stop_capture() {
+	sleep 0.5
+	kill -INT "${captures[@]}"
+	wait "${captures[@]}" 2>/dev/null
+	captures=()
+}
+# syn_report FILE FLAGS: "MSS checksum" of the segments in FILE whose
+# flags are FLAGS (S or S.), the distinct ones, on one line.
+syn_report() {
+	tcpdump -r "$1" -nn -vv 2>/dev/null |
+		grep -o "Flags \[$2\], cksum 0x[0-9a-f]* ([a-z]*[^)]*).*mss [0-9]*" |
+		sed -E 's/.*\(([a-z]*)[^)]*\).*mss ([0-9]*)/\2 \1/' |
+		sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+# syns ADDR DEV: a short TCP flow from VM A to VM B's ADDR, on DEV in
+# both; prints "MSS checksum" of the SYNs B received, "/", then of the
+# SYN-ACKs A received (what each sent is checksummed later, by offload).
+syns() {
+	start_capture vm-b "$2" "$work/syn-b.pcap" 'tcp port 5201' &&
+		start_capture vm-a "$2" "$work/syn-a.pcap" 'tcp port 5201' ||
+		{ echo "tcpdump did not start"; return; }
+	nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s-mss.log"
+	sleep 1
+	nsx vm-a iperf3 -c "$1" -t 1 --logfile "$work/iperf-c-mss.log" ||
+		echo "iperf3 failed"
+	stop_capture
+	echo "$(syn_report "$work/syn-b.pcap" S) / $(syn_report "$work/syn-a.pcap" 'S\.')"
+}
+# fragments: the outer IP fragments in the underlay's capture, frag.pcap
+# (IPv4 with MF or an offset, IPv6 with a fragment header).
+fragments() {
+	tcpdump -r "$work/frag.pcap" -nn \
+		'(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] = 44)' 2>/dev/null | wc -l
+}
+# full_size: the outer IPv4 datagrams of 1500 bytes in that capture.
+full_size() {
+	tcpdump -r "$work/frag.pcap" -nn 'ip and ip[2:2] = 1500' 2>/dev/null | wc -l
+}
+mss_field() {
+	nsx "$1" hcxrepl -j show hcx0 | json "j[0]['mss_clamp'], j[0]['mss_clamp_now']" |
+		tr -d "(),'"
+}
+check_eq "site A clamps to $MSS4 over its IPv4 underlay (auto)" "auto $MSS4" \
+	"$(mss_field site-a)"
+check_eq "show says so" "  mss clamp: auto ($MSS4)" \
+	"$(nsx site-a hcxrepl show hcx0 | grep 'mss clamp')"
+check_eq "both ways: VM B's SYN and VM A's SYN-ACK say MSS $MSS4, checksums correct" \
+	"$MSS4 correct / $MSS4 correct" "$(syns 192.168.50.2 eth0)"
+check_eq "IPv6 flows get 20 bytes less" \
+	"$((MSS4 - 20)) correct / $((MSS4 - 20)) correct" "$(syns fd50::2 eth0)"
+check_eq "VLAN-tagged flows get 4 bytes less" \
+	"$((MSS4 - 4)) correct / $((MSS4 - 4)) correct" "$(syns 192.168.100.2 eth0.100)"
+# Each site alone: the sender's clamp (a partial checksum, completed when
+# sealed) and the receiver's (a complete one, mended in place).
+nsx site-a hcxrepl set hcx0 mss-clamp off
+check_eq "site B alone clamps both ways (A's SYN on receipt)" \
+	"$MSS4 correct / $MSS4 correct" "$(syns 192.168.50.2 eth0)"
+nsx site-a hcxrepl set hcx0 mss-clamp auto
+nsx site-b hcxrepl set hcx0 mss-clamp off
+check_eq "site A alone clamps both ways (B's SYN-ACK on receipt)" \
+	"$MSS4 correct / $MSS4 correct" "$(syns 192.168.50.2 eth0)"
+nsx site-a hcxrepl set hcx0 mss-clamp 1300
+check_eq "a fixed clamp, for both families" \
+	"1300 correct / 1300 correct 1300 correct / 1300 correct" \
+	"$(syns 192.168.50.2 eth0) $(syns fd50::2 eth0)"
+nsx site-a hcxrepl set hcx0 mss-clamp off
+check_eq "off at both sites: SYNs keep the VMs' MSS" \
+	"1460 correct / 1460 correct" "$(syns 192.168.50.2 eth0)"
+# full_flow: a 3 s TCP flow A to B and one B to A, the underlay captured.
+full_flow() {
+	start_capture site-b wan0 "$work/frag.pcap" "ip or ip6" ||
+		return 1
+	for dir in "" -R; do
+		nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s-frag.log"
+		sleep 1
+		nsx vm-a iperf3 -c 192.168.50.2 -t 3 $dir \
+			--logfile "$work/iperf-c-frag.log" || return 1
+	done
+	stop_capture
+}
+check "without the clamp, a TCP flow runs both ways" full_flow
+check "its full-size segments are fragmented on the underlay" \
+	test "$(fragments)" -gt 100
+nsx site-a hcxrepl set hcx0 mss-clamp auto
+nsx site-b hcxrepl set hcx0 mss-clamp auto
+check "with it, a TCP flow runs both ways" full_flow
+check_eq "... and not one outer fragment" 0 "$(fragments)"
+check "... in datagrams of the underlay's full 1500 bytes" \
+	test "$(full_size)" -gt 100
+start_capture site-b wan0 "$work/frag.pcap" "ip or ip6"
+check "a 1500-byte DF ping still crosses" ping_ok vm-a -M do -s 1472 192.168.50.2
+stop_capture
+check "fragmented on the underlay, as only non-TCP traffic is" \
+	test "$(fragments)" -ge 6
+
 # Only the interconnect's UDP on the underlay, and no plaintext in it.
 # Run directly, not through a function, so that $! is tcpdump itself.
 ip netns exec site-b tcpdump -i wan0 -U --immediate-mode -w "$work/wan.pcap" \
@@ -252,6 +369,12 @@ check "site A's endpoint for B is IPv6" \
 	nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" endpoint "[fd00::2]:$PORT_B"
 check "over an IPv6 underlay, full-size frames cross" \
 	ping_ok vm-a -M do -s 1472 192.168.50.2
+check_eq "over it the clamp is 20 bytes lower" "auto $((MSS4 - 20))" \
+	"$(mss_field site-a)"
+check_eq "SYNs say so both ways" "$((MSS4 - 20)) correct / $((MSS4 - 20)) correct" \
+	"$(syns 192.168.50.2 eth0)"
+check "a TCP flow runs both ways over it" full_flow
+check_eq "... and not one outer fragment" 0 "$(fragments)"
 check_eq "site B learnt A's IPv6 endpoint from A's handshake (roaming)" \
 	"[fd00::1]:$PORT_A" "$(peer_field site-b endpoint)"
 check_eq "site A's endpoint for B stayed IPv6" \

@@ -151,6 +151,7 @@ device = hcx0
 PrivateKeyFile = $work/a.key       # keys only from files
 ListenPort = $PORT_A
 DedupCache = 16M
+MssClamp = 1300
 
 [Peer]
 PublicKey = $pub_b
@@ -247,7 +248,7 @@ check_eq "plan apply at site A (from standard input) succeeds" 0 $?
 echo "$out" | sed 's/^/# /'
 check_eq "it reports four objects" 4 "$(wc -l <<<"$out")"
 check "it reports the keepalive with the new peer" \
-	grep -qx "interconnect hcx0: created; private key, listen port $PORT_A, dedup cache 16M, peer $pub_b at 10.0.0.2:$PORT_B, persistent keepalive 25 set" <<<"$out"
+	grep -qx "interconnect hcx0: created; private key, listen port $PORT_A, dedup cache 16M, mss clamp 1300, peer $pub_b at 10.0.0.2:$PORT_B, persistent keepalive 25 set" <<<"$out"
 check "it reports vm1 added, synced and its switchover scheduled" \
 	grep -qE '^disk vm1: added as source \(/dev/hcxd[0-9]+\); full sync started; switchover at [0-9-]+ [0-9:]+ with verify$' <<<"$out"
 check "it reports vm2 added and synced" \
@@ -277,8 +278,9 @@ vm1=$(nsx site-a hcxrepl -j disk show vm1)
 opts=$(json "' '.join(str(j[0][k]) for k in ('role', 'chunk_bytes', 'streams', 'dedup', 'compress', 'compress_level', 'synced_bytes', 'total_bytes'))" <<<"$vm1")
 check_eq "vm1 has the plan's options and is synced" \
 	"source 65536 2 True zstd 3 16777216 16777216" "$opts"
-check_eq "hcx0 has the plan's dedup cache" 16777216 \
-	"$(nsx site-a hcxrepl -j show hcx0 | json "j[0]['dedup_cache_bytes']")"
+check_eq "hcx0 has the plan's dedup cache and MSS clamp" "16777216 1300" \
+	"$(nsx site-a hcxrepl -j show hcx0 | json "j[0]['dedup_cache_bytes'], j[0]['mss_clamp']" |
+		tr -d "(),'")"
 at=$(json "j[0]['switchover_at']" <<<"$vm1")
 check "vm1's switchover is scheduled about an hour away" \
 	test "$at" -gt $((now + 3300)) -a "$at" -le $((now + 3600))
@@ -383,5 +385,9 @@ check_eq "a plan without a dedup cache sets the default" \
 	"$(nsx site-a hcxrepl plan apply nocache.plan | sed -n 1p)"
 check_eq "which show has" 67108864 \
 	"$(nsx site-a hcxrepl -j show hcx0 | json "j[0]['dedup_cache_bytes']")"
+sed '/^MssClamp/d' nocache.plan >noclamp.plan
+check_eq "a plan without an MSS clamp sets auto" \
+	"interconnect hcx0: mss clamp auto set" \
+	"$(nsx site-a hcxrepl plan apply noclamp.plan | sed -n 1p)"
 
 tap_done

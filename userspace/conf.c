@@ -53,6 +53,8 @@ static bool parse_line(struct hcx_device_conf *conf, enum section section,
 		return hcx_parse_rate_line(value, &conf->rate, where);
 	} else if (section == INTERFACE && !strcasecmp(key, "DedupCache")) {
 		return hcx_parse_dedup_cache(value, &conf->dedup_cache, where);
+	} else if (section == INTERFACE && !strcasecmp(key, "MssClamp")) {
+		return hcx_parse_mss_clamp(value, &conf->mss_clamp, where);
 	} else if (section == PEER && !strcasecmp(key, "PublicKey")) {
 		conf->has_peer_key = hcx_key_from_base64(conf->peer_key, value);
 		if (conf->has_peer_key)
@@ -125,6 +127,8 @@ static bool parse_file(FILE *f, const char *path, struct hcx_device_conf *conf)
 	if (!conf->dedup_cache)
 		conf->dedup_cache = HCX_DEDUP_CACHE_DEFAULT;
 	conf->has_dedup_cache = true;
+	/* Zero-initialised: auto, the default, where the file says nothing. */
+	conf->has_mss_clamp = true;
 	conf->has_peer = true;
 	if (seen[PEER])
 		conf->replace_peer = true;

@@ -4,6 +4,7 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/genetlink.h>
@@ -160,6 +161,41 @@ bool hcx_parse_dedup_cache(const char *text, uint64_t *out, const char *where)
 	return false;
 }
 
+bool hcx_parse_mss_clamp(const char *text, uint16_t *out, const char *where)
+{
+	unsigned long mss;
+	char *end;
+
+	if (!strcmp(text, "auto")) {
+		*out = HCXREPL_MSS_CLAMP_AUTO;
+		return true;
+	}
+	if (!strcmp(text, "off")) {
+		*out = HCXREPL_MSS_CLAMP_OFF;
+		return true;
+	}
+	errno = 0;
+	mss = strtoul(text, &end, 10);
+	if (isdigit((unsigned char)*text) && !*end && !errno &&
+	    mss >= HCXREPL_MSS_CLAMP_MIN && mss <= HCXREPL_MSS_CLAMP_OFF) {
+		*out = mss;
+		return true;
+	}
+	fprintf(stderr, "hcxrepl: %s: invalid mss-clamp '%s' (auto, off, or an MSS from %u to %u)\n",
+		where, text, HCXREPL_MSS_CLAMP_MIN, HCXREPL_MSS_CLAMP_OFF);
+	return false;
+}
+
+void hcx_mss_clamp_text(uint16_t clamp, char out[HCX_MSS_TEXT_LEN])
+{
+	if (clamp == HCXREPL_MSS_CLAMP_AUTO)
+		snprintf(out, HCX_MSS_TEXT_LEN, "auto");
+	else if (clamp == HCXREPL_MSS_CLAMP_OFF)
+		snprintf(out, HCX_MSS_TEXT_LEN, "off");
+	else
+		snprintf(out, HCX_MSS_TEXT_LEN, "%u", clamp);
+}
+
 void hcx_size_text(uint64_t bytes, char out[HCX_SIZE_TEXT_LEN])
 {
 	static const char units[] = "KMG";
@@ -197,7 +233,7 @@ static void print_rate_text(const struct device_reply *r)
 
 static void print_json(const struct device_reply *r)
 {
-	char key[64];
+	char key[64], mss[HCX_MSS_TEXT_LEN];
 	size_t i, j;
 
 	json_object_start(NULL);
@@ -228,6 +264,13 @@ static void print_json(const struct device_reply *r)
 	if (r->dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES])
 		json_u64("dedup_cache_bytes",
 			 hcx_attr_u64(r->dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]));
+	if (r->dev[HCXREPL_A_DEVICE_MSS_CLAMP]) {
+		hcx_mss_clamp_text(hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_MSS_CLAMP]),
+				   mss);
+		json_string("mss_clamp", mss);
+		json_u64("mss_clamp_now",
+			 hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_MSS_CLAMP_NOW]));
+	}
 	if (r->dev[HCXREPL_A_DEVICE_STATS]) {
 		json_object_start("stats");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++) {
@@ -242,6 +285,23 @@ static void print_json(const struct device_reply *r)
 		json_object_end();
 	}
 	json_object_end();
+}
+
+/* "auto (1386)": the setting, and what it clamps IPv4 SYNs to now. */
+static void print_mss_text(const struct device_reply *r)
+{
+	uint16_t now = hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_MSS_CLAMP_NOW]);
+	char mss[HCX_MSS_TEXT_LEN];
+
+	if (!r->dev[HCXREPL_A_DEVICE_MSS_CLAMP])
+		return;
+	hcx_mss_clamp_text(hcx_attr_u16(r->dev[HCXREPL_A_DEVICE_MSS_CLAMP]), mss);
+	if (strcmp(mss, "auto"))
+		printf("  mss clamp: %s\n", mss);
+	else if (now)
+		printf("  mss clamp: auto (%u)\n", now);
+	else
+		printf("  mss clamp: auto (none now)\n");
 }
 
 static void print_text(const struct device_reply *r, bool stats)
@@ -263,6 +323,7 @@ static void print_text(const struct device_reply *r, bool stats)
 			      size);
 		printf("  dedup cache: %s\n", size);
 	}
+	print_mss_text(r);
 	if (stats && r->dev[HCXREPL_A_DEVICE_STATS]) {
 		printf("  drops:\n");
 		for (i = 0; i < ARRAY_SIZE(drop_names); i++)
@@ -359,7 +420,9 @@ static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 	unsigned int i;
 	struct device_reply r;
 	const struct nlattr *attr;
+	char mss_text[HCX_MSS_TEXT_LEN];
 	uint64_t cache;
+	uint16_t mss;
 
 	(void)data;
 	if (parse_device(nlh, &r) < 0)
@@ -385,6 +448,11 @@ static int showconf_cb(const struct nlmsghdr *nlh, void *data)
 	if (cache && cache != HCX_DEDUP_CACHE_DEFAULT) {
 		hcx_size_text(cache, size);
 		printf("DedupCache = %s\n", size);
+	}
+	mss = hcx_attr_u16(r.dev[HCXREPL_A_DEVICE_MSS_CLAMP]);
+	if (mss != HCXREPL_MSS_CLAMP_AUTO) {
+		hcx_mss_clamp_text(mss, mss_text);
+		printf("MssClamp = %s\n", mss_text);
 	}
 	if (r.dev[HCXREPL_A_DEVICE_PEER]) {
 		printf("\n[Peer]\nPublicKey = %s\n", r.peer_key);
@@ -474,6 +542,8 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	conf->has_rate = true;
 	conf->dedup_cache = hcx_attr_u64(r.dev[HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES]);
 	conf->has_dedup_cache = true;
+	conf->mss_clamp = hcx_attr_u16(r.dev[HCXREPL_A_DEVICE_MSS_CLAMP]);
+	conf->has_mss_clamp = true;
 	if (!r.dev[HCXREPL_A_DEVICE_PEER])
 		return MNL_CB_OK;
 	conf->has_peer = true;
@@ -632,6 +702,8 @@ int hcx_device_send(struct hcx_genl *g, const char *dev,
 	if (conf->has_dedup_cache)
 		mnl_attr_put_u64(nlh, HCXREPL_A_DEVICE_DEDUP_CACHE_BYTES,
 				 conf->dedup_cache);
+	if (conf->has_mss_clamp)
+		mnl_attr_put_u16(nlh, HCXREPL_A_DEVICE_MSS_CLAMP, conf->mss_clamp);
 	if (conf->has_peer)
 		put_peer(nlh, conf);
 	if (conf->has_peer && conf->replace_peer)
@@ -754,7 +826,7 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 
 		if (strcmp(word, "private-key") && strcmp(word, "listen-port") &&
 		    strcmp(word, "peer") && strcmp(word, "rate") &&
-		    strcmp(word, "dedup-cache")) {
+		    strcmp(word, "dedup-cache") && strcmp(word, "mss-clamp")) {
 			fprintf(stderr, "hcxrepl: set: unknown argument '%s'\n", word);
 			return set_fail(&conf);
 		}
@@ -777,6 +849,10 @@ int hcx_cmd_set(int argc, char **argv, const struct hcx_options *opt)
 						   "set"))
 				return set_fail(&conf);
 			conf.has_dedup_cache = true;
+		} else if (!strcmp(word, "mss-clamp")) {
+			if (!hcx_parse_mss_clamp(value, &conf.mss_clamp, "set"))
+				return set_fail(&conf);
+			conf.has_mss_clamp = true;
 		} else if (!strcmp(word, "listen-port")) {
 			if (!parse_number(value, 65535, &port)) {
 				fprintf(stderr, "hcxrepl: set: invalid listen-port '%s'\n",

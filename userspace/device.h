@@ -37,6 +37,8 @@ struct hcx_device_conf {
 	struct hcx_rate_limit rate;
 	bool has_dedup_cache;	/* the memory cap of the disks' dedup index */
 	uint64_t dedup_cache;
+	bool has_mss_clamp;	/* HCXREPL_MSS_CLAMP_AUTO, _OFF or an MSS */
+	uint16_t mss_clamp;
 };
 
 /* What a device's dedup index may take unless told (the module's too). */
@@ -46,6 +48,12 @@ struct hcx_device_conf {
 
 /* A dedup cache from 1M to 1G; print why not (WHERE: the command). */
 bool hcx_parse_dedup_cache(const char *text, uint64_t *out, const char *where);
+/* An MSS clamp: auto, off, or 536 to 65535; print why not (WHERE). */
+bool hcx_parse_mss_clamp(const char *text, uint16_t *out, const char *where);
+/* Longest text of an MSS clamp ("65534"), NUL included. */
+#define HCX_MSS_TEXT_LEN	6
+/* An MSS clamp as hcx_parse_mss_clamp() reads it back. */
+void hcx_mss_clamp_text(uint16_t clamp, char out[HCX_MSS_TEXT_LEN]);
 /* BYTES as the shortest text hcx_parse_size() reads back: "64M". */
 void hcx_size_text(uint64_t bytes, char out[HCX_SIZE_TEXT_LEN]);
 
@@ -57,7 +65,7 @@ bool hcx_parse_keepalive(const char *text, int *out);
 struct hcx_genl;
 /*
  * Read DEV's configuration, keys included, into CONF in the form a request
- * takes: has_port, has_rate and has_dedup_cache always, has_peer and the peer's fields when
+ * takes: has_port, has_rate, has_dedup_cache and has_mss_clamp always, has_peer and the peer's fields when
  * it has one, keepalive 0 when off.  Return: 0, or a negative errno (G's extack set).
  */
 int hcx_device_read(struct hcx_genl *g, const char *dev,

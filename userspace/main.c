@@ -30,7 +30,7 @@ static void usage(FILE *out)
 	      "  hcxrepl [-j] [-s] show [DEV]   show interconnect devices\n"
 	      "  hcxrepl set DEV [private-key FILE] [listen-port PORT]\n"
 	      "              [rate RATE|off [window HH:MM-HH:MM RATE|off]...]\n"
-	      "              [dedup-cache SIZE]\n"
+	      "              [dedup-cache SIZE] [mss-clamp auto|off|MSS]\n"
 	      "              [peer KEY [remove] [preshared-key FILE]\n"
 	      "               [endpoint HOST:PORT] [persistent-keepalive SECS|off]]\n"
 	      "                                 configure an interconnect device\n"

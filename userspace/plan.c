@@ -48,7 +48,7 @@ static const char *const section_names[] = {
 
 enum plan_key {
 	K_DEVICE, K_PRIVATE_KEY_FILE, K_LISTEN_PORT, K_RATE, K_RATE_WINDOW,
-	K_DEDUP_CACHE, K_PUBLIC_KEY, K_ENDPOINT, K_PSK_FILE, K_KEEPALIVE,
+	K_DEDUP_CACHE, K_MSS_CLAMP, K_PUBLIC_KEY, K_ENDPOINT, K_PSK_FILE, K_KEEPALIVE,
 	K_BRIDGE, K_PORTS,
 	K_NAME, K_BACKING, K_ROLE, K_CHUNK, K_STREAMS, K_PRIORITY, K_DEDUP,
 	K_COMPRESS, K_SYNC, K_SWITCHOVER,
@@ -65,6 +65,7 @@ static const struct {
 	[K_RATE] = { "Rate", SEC_INTERCONNECT },
 	[K_RATE_WINDOW] = { "RateWindow", SEC_INTERCONNECT },
 	[K_DEDUP_CACHE] = { "DedupCache", SEC_INTERCONNECT },
+	[K_MSS_CLAMP] = { "MssClamp", SEC_INTERCONNECT },
 	[K_PUBLIC_KEY] = { "PublicKey", SEC_PEER },
 	[K_ENDPOINT] = { "Endpoint", SEC_PEER },
 	[K_PSK_FILE] = { "PresharedKeyFile", SEC_PEER },
@@ -373,6 +374,9 @@ static int parse_device_key(struct plan *p, enum plan_key key, char *value)
 	case K_DEDUP_CACHE:
 		return hcx_parse_dedup_cache(value, &want->dedup_cache,
 					     where(p, p->line, buf, sizeof(buf))) ? 0 : -1;
+	case K_MSS_CLAMP:
+		return hcx_parse_mss_clamp(value, &want->mss_clamp,
+					   where(p, p->line, buf, sizeof(buf))) ? 0 : -1;
 	case K_PUBLIC_KEY:
 		if (!hcx_key_from_base64(want->peer_key, value))
 			return plan_error(p, p->line, "invalid PublicKey '%s' (a base64 X25519 key)",
@@ -818,6 +822,11 @@ static int check_device(struct plan *p)
 	send->has_dedup_cache = send->dedup_cache !=
 				(cur->has_dedup_cache ? cur->dedup_cache :
 							HCX_DEDUP_CACHE_DEFAULT);
+	/* And the MSS clamp: auto (0, the default) when it says none. */
+	send->mss_clamp = want->mss_clamp;
+	send->has_mss_clamp = send->mss_clamp !=
+			      (cur->has_mss_clamp ? cur->mss_clamp :
+						    HCXREPL_MSS_CLAMP_AUTO);
 	memcpy(send->peer_key, want->peer_key, HCXREPL_KEY_LEN);
 	send->has_peer_key = true;
 	memcpy(&send->endpoint, &want->endpoint, sizeof(send->endpoint));
@@ -1062,7 +1071,7 @@ static void describe_device(const struct plan *p, bool would,
 {
 	const struct hcx_device_conf *send = &p->send;
 	char key[HCX_KEY_B64_LEN], endpoint[INET6_ADDRSTRLEN + 8];
-	char size[HCX_SIZE_TEXT_LEN];
+	char size[HCX_SIZE_TEXT_LEN], mss[HCX_MSS_TEXT_LEN];
 	struct report items = { .len = 0 };
 
 	if (!p->dev.exists)
@@ -1076,6 +1085,10 @@ static void describe_device(const struct plan *p, bool would,
 	if (send->has_dedup_cache) {
 		hcx_size_text(send->dedup_cache, size);
 		report_add(&items, ", ", "dedup cache %s", size);
+	}
+	if (send->has_mss_clamp) {
+		hcx_mss_clamp_text(send->mss_clamp, mss);
+		report_add(&items, ", ", "mss clamp %s", mss);
 	}
 	endpoint_text(&send->endpoint, endpoint, sizeof(endpoint));
 	if (send->replace_peer) {
@@ -1204,7 +1217,8 @@ static int apply_device(struct plan *p)
 				       p->dev.name, ret);
 	}
 	if (p->send.has_private_key || p->send.has_port || p->send.has_peer ||
-	    p->send.has_rate || p->send.has_dedup_cache) {
+	    p->send.has_rate || p->send.has_dedup_cache ||
+	    p->send.has_mss_clamp) {
 		ret = hcx_device_send(&p->g, p->dev.name, &p->send);
 		if (ret)
 			return refused(p, &p->g, p->iface_line, "interconnect",
