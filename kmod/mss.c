@@ -20,7 +20,7 @@
  * bytes of IPv4 and TCP headers (60 for IPv6, 4 more per VLAN tag).
  *
  * A frame is changed only when it is an IPv4 or IPv6 TCP segment with SYN
- * set and RST clear, behind at most two VLAN tags, not a later fragment,
+ * set and RST clear, behind at most two VLAN tags, not a fragment,
  * carrying an MSS option larger than the clamp: the option is lowered in
  * place and the TCP checksum mended.  Anything else, a
  * malformed frame included, passes untouched: judging it is the
@@ -31,6 +31,7 @@
  * offers no VLAN offload).
  */
 
+#include <kunit/visibility.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
@@ -48,12 +49,13 @@
 #define HCX_MSS_TAGS	2
 
 /*
- * Lower the MSS option of the TCP SYN whose header is at THOFF to at most
- * MSS.  Only an option already there is changed: a SYN without one means
- * 536 (IPv4) or 1220 (IPv6), which fits any underlay worth the name.
+ * Lower the MSS option of the TCP SYN whose header is at THOFF, in an IP
+ * packet that ends at END, to at most MSS.  Only an option already there
+ * is changed: a SYN without one means 536 (IPv4) or 1220 (IPv6), which
+ * fits any underlay worth the name.
  */
 static void hcx_mss_clamp_tcp(struct sk_buff *skb, unsigned int thoff,
-			      u16 mss)
+			      unsigned int end, u16 mss)
 {
 	unsigned int hdrlen, i;
 	struct tcphdr *th;
@@ -66,7 +68,8 @@ static void hcx_mss_clamp_tcp(struct sk_buff *skb, unsigned int thoff,
 	if (!th->syn || th->rst || th->doff < sizeof(*th) / 4)
 		return;
 	hdrlen = th->doff * 4;
-	if (skb_ensure_writable(skb, thoff + hdrlen))
+	/* Options beyond the packet (in the frame's padding) are none. */
+	if (thoff + hdrlen > end || skb_ensure_writable(skb, thoff + hdrlen))
 		return;
 	/* The head may have moved. */
 	th = (struct tcphdr *)(skb->data + thoff);
@@ -99,16 +102,17 @@ static void hcx_mss_clamp_tcp(struct sk_buff *skb, unsigned int thoff,
 	}
 }
 
-/*
- * Clamp the SYN in SKB, if it is one: to what ROOM leaves, the largest IP
- * packet an untagged frame may carry (a VLAN tag takes its four bytes
- * from it; the MSS of an IPv4 flow is what is left without 40 bytes of
- * headers, of an IPv6 flow without 60), or to MAX_MSS if lower.
+/**
+ * hcx_mss_clamp_frame - clamp the SYN in a frame, if it is one
+ * @skb: the frame, from its Ethernet header; the caller owns it
+ * @room: the largest IP packet an untagged frame may carry (a VLAN tag
+ *	takes its four bytes from it; the MSS of an IPv4 flow is what is
+ *	left without 40 bytes of headers, of an IPv6 flow without 60)
+ * @max_mss: a lower ceiling, or U16_MAX for none
  */
-static void hcx_mss_clamp_frame(struct sk_buff *skb, unsigned int room,
-				u16 max_mss)
+void hcx_mss_clamp_frame(struct sk_buff *skb, unsigned int room, u16 max_mss)
 {
-	unsigned int off = ETH_HLEN, tags = 0, hdrs, thoff;
+	unsigned int off = ETH_HLEN, tags = 0, hdrs, thoff, end;
 	struct ipv6hdr *ip6h;
 	struct iphdr *iph;
 	__be16 proto, frag;
@@ -129,11 +133,13 @@ static void hcx_mss_clamp_frame(struct sk_buff *skb, unsigned int room,
 		if (!pskb_may_pull(skb, off + sizeof(*iph)))
 			return;
 		iph = (struct iphdr *)(skb->data + off);
+		/* A fragment's options may be cut: SYNs come whole. */
 		if (iph->version != 4 || iph->ihl < 5 ||
 		    iph->protocol != IPPROTO_TCP ||
-		    (iph->frag_off & htons(IP_OFFSET)))
+		    (iph->frag_off & htons(IP_MF | IP_OFFSET)))
 			return;
 		thoff = off + iph->ihl * 4;
+		end = off + ntohs(iph->tot_len);
 		hdrs = sizeof(*iph) + sizeof(struct tcphdr);
 	} else if (proto == htons(ETH_P_IPV6)) {
 		if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
@@ -142,10 +148,11 @@ static void hcx_mss_clamp_frame(struct sk_buff *skb, unsigned int room,
 		if (ip6h->version != 6)
 			return;
 		nexthdr = ip6h->nexthdr;
+		end = off + sizeof(*ip6h) + ntohs(ip6h->payload_len);
 		ret = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &nexthdr,
 				       &frag);
-		/* A later fragment has no TCP header: frag's offset bits. */
-		if (ret < 0 || nexthdr != IPPROTO_TCP || (ntohs(frag) & ~0x7))
+		/* Any fragment header (offset or more to come) is skipped. */
+		if (ret < 0 || nexthdr != IPPROTO_TCP || frag)
 			return;
 		thoff = ret;
 		hdrs = sizeof(*ip6h) + sizeof(struct tcphdr);
@@ -155,9 +162,9 @@ static void hcx_mss_clamp_frame(struct sk_buff *skb, unsigned int room,
 	if (room <= tags * VLAN_HLEN + hdrs)
 		return;
 	room -= tags * VLAN_HLEN + hdrs;
-	hcx_mss_clamp_tcp(skb, thoff,
-			  min_t(unsigned int, max_mss, room));
+	hcx_mss_clamp_tcp(skb, thoff, end, min_t(unsigned int, max_mss, room));
 }
+EXPORT_SYMBOL_IF_KUNIT(hcx_mss_clamp_frame);
 
 /*
  * The largest inner IP packet of an untagged frame that crosses the

@@ -12,5 +12,6 @@ struct sk_buff;
 void hcx_mss_clamp(struct sk_buff *skb, const struct hcx_device *hcx,
 		   const struct hcx_peer *peer);
 u16 hcx_mss_now(const struct hcx_device *hcx, const struct hcx_peer *peer);
+void hcx_mss_clamp_frame(struct sk_buff *skb, unsigned int room, u16 max_mss);
 
 #endif

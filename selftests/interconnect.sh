@@ -162,28 +162,77 @@ stop_capture() {
 	wait "${captures[@]}" 2>/dev/null
 	captures=()
 }
-# syn_report FILE FLAGS: "MSS checksum" of the segments in FILE whose
-# flags are FLAGS (S or S.), the distinct ones, on one line.
-syn_report() {
-	tcpdump -r "$1" -nn -vv 2>/dev/null |
-		grep -o "Flags \[$2\], cksum 0x[0-9a-f]* ([a-z]*[^)]*).*mss [0-9]*" |
-		sed -E 's/.*\(([a-z]*)[^)]*\).*mss ([0-9]*)/\2 \1/' |
-		sort -u | tr '\n' ' ' | sed 's/ $//'
+mss_field() {
+	nsx "$1" hcxrepl -j show hcx0 | json "j[0]['mss_clamp'], j[0]['mss_clamp_now']" |
+		tr -d "(),'"
 }
-# syns ADDR DEV: a short TCP flow from VM A to VM B's ADDR, on DEV in
-# both; prints "MSS checksum" of the SYNs B received, "/", then of the
-# SYN-ACKs A received (what each sent is checksummed later, by offload).
+check_eq "site A clamps to $MSS4 over its IPv4 underlay (auto)" "auto $MSS4" \
+	"$(mss_field site-a)"
+check_eq "show says so" "  mss clamp: auto ($MSS4)" \
+	"$(nsx site-a hcxrepl show hcx0 | grep 'mss clamp')"
+
+# Connections from VM A to VM B, each to a port of its own, under
+# different settings; both VMs capture their SYNs throughout (two tcpdumps
+# to start, which takes seconds on the debug kernel, not one per case).
+SYN_PORTS="portrange 5300-5399"
+start_capture vm-b eth0 "$work/syn-b.pcap" "$SYN_PORTS or (vlan and $SYN_PORTS)"
+start_capture vm-a eth0 "$work/syn-a.pcap" "$SYN_PORTS or (vlan and $SYN_PORTS)"
+port=5300
+declare -A syn_case=()
+# connect_case NAME ADDR A_SETTING B_SETTING: connect to ADDR with these clamps.
+connect_case() {
+	port=$((port + 1))
+	syn_case[$1]=$port
+	nsx site-a hcxrepl set hcx0 mss-clamp "$3"
+	nsx site-b hcxrepl set hcx0 mss-clamp "$4"
+	nsx vm-b iperf3 -s -D -p "$port"
+	sleep 0.5
+	nsx vm-a timeout 30 bash -c "exec 3<>/dev/tcp/$2/$port" ||
+		echo "# $1: no connection to $2 port $port"
+}
+connect_case both 192.168.50.2 auto auto
+connect_case ipv6 fd50::2 auto auto
+connect_case vlan 192.168.100.2 auto auto
+# Each site alone: the sender's clamp (a partial checksum, completed when
+# sealed, or a complete one through the VLAN device) and the receiver's
+# (a complete one, mended in place).
+connect_case b-alone 192.168.50.2 off auto
+connect_case a-alone 192.168.50.2 auto off
+connect_case fixed 192.168.50.2 1300 off
+connect_case fixed6 fd50::2 1300 off
+connect_case off 192.168.50.2 off off
+stop_capture
+pkill -x iperf3
+# syns CASE: "MSS checksum" of the SYNs B received in CASE, "/", then of
+# the SYN-ACKs A received (what each VM sent is checksummed later, by
+# offload); distinct ones, on one line.
 syns() {
-	start_capture vm-b "$2" "$work/syn-b.pcap" 'tcp port 5201' &&
-		start_capture vm-a "$2" "$work/syn-a.pcap" 'tcp port 5201' ||
-		{ echo "tcpdump did not start"; return; }
-	nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s-mss.log"
-	sleep 1
-	nsx vm-a iperf3 -c "$1" -t 1 --logfile "$work/iperf-c-mss.log" ||
-		echo "iperf3 failed"
-	stop_capture
-	echo "$(syn_report "$work/syn-b.pcap" S) / $(syn_report "$work/syn-a.pcap" 'S\.')"
+	local port=${syn_case[$1]} file flags
+	for file in syn-b:S syn-a:'S\.'; do
+		flags=${file#*:}
+		tcpdump -r "$work/${file%%:*}.pcap" -nn -vv \
+			"port $port or (vlan and port $port)" 2>/dev/null |
+			grep -o "Flags \[$flags\], cksum 0x[0-9a-f]* ([a-z]*[^)]*).*mss [0-9]*" |
+			sed -E 's/.*\(([a-z]*)[^)]*\).*mss ([0-9]*)/\2 \1/' |
+			sort -u | tr '\n' ' '
+		[ "$flags" = S ] && printf '/ '
+	done | sed 's/ $//'
 }
+ok_syn="$MSS4 correct / $MSS4 correct"
+check_eq "both ways: VM B's SYN and VM A's SYN-ACK say MSS $MSS4, checksums correct" \
+	"$ok_syn" "$(syns both)"
+check_eq "IPv6 flows get 20 bytes less" \
+	"$((MSS4 - 20)) correct / $((MSS4 - 20)) correct" "$(syns ipv6)"
+check_eq "VLAN-tagged flows get 4 bytes less" \
+	"$((MSS4 - 4)) correct / $((MSS4 - 4)) correct" "$(syns vlan)"
+check_eq "site B alone clamps both ways (A's SYN on receipt)" "$ok_syn" "$(syns b-alone)"
+check_eq "site A alone clamps both ways (B's SYN-ACK on receipt)" "$ok_syn" "$(syns a-alone)"
+check_eq "a fixed clamp, for both families" \
+	"1300 correct / 1300 correct 1300 correct / 1300 correct" \
+	"$(syns fixed) $(syns fixed6)"
+check_eq "off at both sites: SYNs keep the VMs' MSS" \
+	"1460 correct / 1460 correct" "$(syns off)"
+
 # fragments: the outer IP fragments in the underlay's capture, frag.pcap
 # (IPv4 with MF or an offset, IPv6 with a fragment header).
 fragments() {
@@ -194,40 +243,9 @@ fragments() {
 full_size() {
 	tcpdump -r "$work/frag.pcap" -nn 'ip and ip[2:2] = 1500' 2>/dev/null | wc -l
 }
-mss_field() {
-	nsx "$1" hcxrepl -j show hcx0 | json "j[0]['mss_clamp'], j[0]['mss_clamp_now']" |
-		tr -d "(),'"
-}
-check_eq "site A clamps to $MSS4 over its IPv4 underlay (auto)" "auto $MSS4" \
-	"$(mss_field site-a)"
-check_eq "show says so" "  mss clamp: auto ($MSS4)" \
-	"$(nsx site-a hcxrepl show hcx0 | grep 'mss clamp')"
-check_eq "both ways: VM B's SYN and VM A's SYN-ACK say MSS $MSS4, checksums correct" \
-	"$MSS4 correct / $MSS4 correct" "$(syns 192.168.50.2 eth0)"
-check_eq "IPv6 flows get 20 bytes less" \
-	"$((MSS4 - 20)) correct / $((MSS4 - 20)) correct" "$(syns fd50::2 eth0)"
-check_eq "VLAN-tagged flows get 4 bytes less" \
-	"$((MSS4 - 4)) correct / $((MSS4 - 4)) correct" "$(syns 192.168.100.2 eth0.100)"
-# Each site alone: the sender's clamp (a partial checksum, completed when
-# sealed) and the receiver's (a complete one, mended in place).
-nsx site-a hcxrepl set hcx0 mss-clamp off
-check_eq "site B alone clamps both ways (A's SYN on receipt)" \
-	"$MSS4 correct / $MSS4 correct" "$(syns 192.168.50.2 eth0)"
-nsx site-a hcxrepl set hcx0 mss-clamp auto
-nsx site-b hcxrepl set hcx0 mss-clamp off
-check_eq "site A alone clamps both ways (B's SYN-ACK on receipt)" \
-	"$MSS4 correct / $MSS4 correct" "$(syns 192.168.50.2 eth0)"
-nsx site-a hcxrepl set hcx0 mss-clamp 1300
-check_eq "a fixed clamp, for both families" \
-	"1300 correct / 1300 correct 1300 correct / 1300 correct" \
-	"$(syns 192.168.50.2 eth0) $(syns fd50::2 eth0)"
-nsx site-a hcxrepl set hcx0 mss-clamp off
-check_eq "off at both sites: SYNs keep the VMs' MSS" \
-	"1460 correct / 1460 correct" "$(syns 192.168.50.2 eth0)"
 # full_flow: a 3 s TCP flow A to B and one B to A, the underlay captured.
 full_flow() {
-	start_capture site-b wan0 "$work/frag.pcap" "ip or ip6" ||
-		return 1
+	start_capture site-b wan0 "$work/frag.pcap" "ip or ip6" || return 1
 	for dir in "" -R; do
 		nsx vm-b iperf3 -s -D -1 --logfile "$work/iperf-s-frag.log"
 		sleep 1
@@ -369,10 +387,8 @@ check "site A's endpoint for B is IPv6" \
 	nsx site-a hcxrepl set hcx0 peer "$(cat "$work/b.pub")" endpoint "[fd00::2]:$PORT_B"
 check "over an IPv6 underlay, full-size frames cross" \
 	ping_ok vm-a -M do -s 1472 192.168.50.2
-check_eq "over it the clamp is 20 bytes lower" "auto $((MSS4 - 20))" \
-	"$(mss_field site-a)"
-check_eq "SYNs say so both ways" "$((MSS4 - 20)) correct / $((MSS4 - 20)) correct" \
-	"$(syns 192.168.50.2 eth0)"
+check_eq "over it the clamp is 20 bytes lower, at both sites" \
+	"auto $((MSS4 - 20)) auto $((MSS4 - 20))" "$(mss_field site-a) $(mss_field site-b)"
 check "a TCP flow runs both ways over it" full_flow
 check_eq "... and not one outer fragment" 0 "$(fragments)"
 check_eq "site B learnt A's IPv6 endpoint from A's handshake (roaming)" \

@@ -144,7 +144,7 @@ step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 
 		"disk=selftests/disk.sh 32" \
 		"wanopt=selftests/wanopt.sh 24 $logs/realistic-24.img" \
 		"trust=selftests/trust.sh 16" "hostile=selftests/hostile.sh $RANDOM 40" \
-		"wan=selftests/wan.sh 64 20"
+		"wan=selftests/wan.sh 64 20 long"
 	step two-sites selftests/two_sites.sh
 	step two-sites-disk selftests/two_sites_disk.sh
 	step two-sites-faults selftests/two_sites_faults.sh $RANDOM

@@ -13,12 +13,21 @@
 #   retransmission timer, backing off through the outage, waits up to as
 #   long as the outage lasted);
 # - the sync ends byte-identical, without an error;
+# - over a 320 ms round trip, writes after idle spells cost continuous
+#   replication no new connection (each hello after a spell waits a round
+#   trip for its answer while the last acknowledgment is as old as the
+#   spell: no stall);
 # - a target namespace deleted while its connections wait between hellos
 #   for a source that vanished ends them (the debug kernel's KASAN
 #   watches).
 #
-# usage: wan.sh [SIZE_MB [RESUME]]   (default 24 MiB, 2.5 s; the debug
-# kernel, five to ten times slower at everything, gets 20 s)
+# - with "long", a second outage of 65 s under continuous replication,
+#   after which the path returns with 700 ms each way (longer than the
+#   probes' connects wait): replication catches up within a minute.
+#
+# usage: wan.sh [SIZE_MB [RESUME [long]]]   (default 24 MiB, 2.5 s; the
+# debug kernel, five to ten times slower at everything, gets 20 s; make
+# check runs the long part there, where its lane has the time)
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 . "$(dirname "$0")/lib/sites.sh"
@@ -31,6 +40,7 @@ DELAY_MS=20
 LOSS=0.5
 OUTAGE=10
 RESUME=${2:-2.5}
+LONG=${3:-}
 work=$(mktemp -d)
 
 # shape LOSS: netem on both bridge ports, so each direction is delayed,
@@ -55,6 +65,21 @@ congestion() {
 }
 now() {
 	date +%s.%N
+}
+# active_opens: the connections site A's namespace has opened (TCP's
+# ActiveOpens), each lane's connect one.
+active_opens() {
+	nsx site-a awk '$1 == "Tcp:" { if (!col) { for (i = 2; i <= NF; i++)
+		if ($i == "ActiveOpens") col = i } else print $col }' /proc/net/snmp
+}
+# caught_up SECONDS: the target lacks nothing of site A's disk (nothing
+# dirty, nothing in flight) within SECONDS.
+caught_up() {
+	local end=$((SECONDS + $1))
+	until [ "$(field site-a vm lag_bytes)" = 0 ]; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.5
+	done
 }
 
 check "module loads" load_module
@@ -117,13 +142,54 @@ check_eq "every chunk synced" "$(field site-a vm total_bytes)" \
 echo "# reconnects: $(stat_of site-a vm reconnects)"
 check "the target is byte-identical" same_bytes "$loop_a" "$loop_b"
 
+# A long path and idle spells: continuous replication over 320 ms of round
+# trip, a write every 2.5 s (the lanes linger 5 s, connected).  A lane
+# takes the disk again with a hello, which waits a round trip for its
+# acknowledgment while the last one is as old as the spell: no stall
+# (something was just sent), so no new connection.
+DELAY_MS=160
+check "a long path: $DELAY_MS ms each way, no loss" shape 0
+check "continuous replication on" nsx site-a hcxrepl disk replicate vm on
+sleep 3
+dev_a=$(field site-a vm device)
+opens=$(active_opens)
+for i in 1 2 3 4; do
+	dd if=/dev/urandom of="$dev_a" bs=64k count=1 \
+		seek=$((i * 5)) oflag=direct status=none
+	sleep 2.5
+done
+check_eq "four writes after idle spells need no new connection" 0 \
+	$(($(active_opens) - opens))
+
+# A minute and more of silence, and a path that returns longer than the
+# probes wait for a connect (three of the lost connections' 320 ms round
+# trips): after their minute the lanes back off with connects of a
+# handshake's whole time, and get through.
+if [ "$LONG" = long ]; then
+	dd if=/dev/urandom of="$dev_a" bs=1M count=8 seek=8 oflag=direct \
+		status=none &
+	sleep 1
+	check "a second outage, under continuous replication" shape 100
+	check "it cut replication short" test "$(field site-a vm lag_bytes)" -gt 0
+	sleep 65
+	DELAY_MS=700
+	check "the path returns with $DELAY_MS ms each way" shape 0
+	wait
+	back=$SECONDS
+	check "replication catches up within 120 s" caught_up 120
+	echo "# caught up $((SECONDS - back)) s after the path returned"
+fi
+check "continuous replication off" nsx site-a hcxrepl disk replicate vm off
+check "it ends" wait_idle site-a vm 60
+echo "# then: dirty $(field site-a vm dirty_bytes), lag $(field site-a vm lag_bytes)"
+check "the target is byte-identical again" same_bytes "$loop_a" "$loop_b"
+
 # The source site vanishes while its lanes linger after a delta (5 s): its
 # connections go with its namespace, and no FIN reaches the target, whose
 # connections wait between two hellos (no disk).  Deleting the target's
 # namespace must end them (their sockets do not hold it); the debug
 # kernel's KASAN watches.
-dd if=/dev/urandom of="$(field site-a vm device)" bs=64k count=4 \
-	oflag=direct status=none
+dd if=/dev/urandom of="$dev_a" bs=64k count=4 oflag=direct status=none
 check "a delta sync" nsx site-a hcxrepl disk sync vm delta
 check "the delta ends" wait_idle site-a vm 60
 ip netns del site-a
