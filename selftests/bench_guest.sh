@@ -90,6 +90,7 @@ echo "(2 vCPUs under TCG emulation; hcx0 MTU 1500 fragmenting on a 1500 underlay
 modprobe -a -q esp4 xfrm_user gcm ghash-generic aesni_intel 2>/dev/null || true
 for s in a b; do
 	n=$([ $s = a ] && echo 1 || echo 2)
+	m=$((3 - n))
 	nsx "site-$s" ip addr del "10.9.0.$n/24" dev hcx0
 	nsx "site-$s" ip link add br0 type bridge
 	nsx "site-$s" ip link set hcx0 master br0
@@ -107,10 +108,10 @@ for s in a b; do
 	nsx "vm-$s" ip addr add "192.168.50.$n/24" dev eth0
 	nsx "site-$s" ip addr add "192.168.6$n.254/24" dev vm1
 	nsx "vm-$s" ip addr add "192.168.6$n.1/24" dev eth1
-	nsx "vm-$s" ip route add 192.168.60.0/22 via "192.168.6$n.254"
+	nsx "vm-$s" ip route add "192.168.6$m.0/24" via "192.168.6$n.254"
 	nsx "site-$s" ip addr add "192.168.7$n.254/24" dev vm2
 	nsx "vm-$s" ip addr add "192.168.7$n.1/24" dev eth2
-	nsx "vm-$s" ip route add 192.168.70.0/22 via "192.168.7$n.254"
+	nsx "vm-$s" ip route add "192.168.7$m.0/24" via "192.168.7$n.254"
 done
 # WireGuard: each site's peer also carries the other VM's subnet.
 nsx site-a wg set wg0 peer "$(cat "$work/wg-b.pub")" allowed-ips 10.8.0.0/24,192.168.62.0/24
