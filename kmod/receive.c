@@ -219,7 +219,6 @@ static void hcx_receive_send_cookie(struct hcx_device *hcx,
 				    __le32 sender_index, const u8 *mac1)
 {
 	struct sk_buff *skb;
-	unsigned int room;
 
 	skb = alloc_skb(HCX_SEND_HEADROOM + sizeof(struct hcx_msg_cookie),
 			GFP_ATOMIC);
@@ -232,7 +231,7 @@ static void hcx_receive_send_cookie(struct hcx_device *hcx,
 		kfree_skb(skb);
 		return;
 	}
-	hcx_socket_send_to(hcx, skb, source, NULL, &room);
+	hcx_socket_send_to(hcx, skb, source, NULL, NULL);
 }
 
 static void hcx_receive_handshake(struct hcx_device *hcx, struct sk_buff *skb,

@@ -177,8 +177,9 @@ static int hcx_send4(struct hcx_device *hcx, struct sk_buff *skb,
 				sizeof(struct iphdr) + sizeof(struct udphdr));
 	if (ret)
 		goto err;
-	*room = dst_mtu(&rt->dst) - sizeof(struct iphdr) -
-		sizeof(struct udphdr);
+	if (room)
+		*room = dst_mtu(&rt->dst) - sizeof(struct iphdr) -
+			sizeof(struct udphdr);
 	/* Like any datagram this host sends: accounted on the underlay. */
 	skb->dev = NULL;
 	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl.saddr, fl.daddr, 0,
@@ -226,8 +227,9 @@ static int hcx_send6(struct hcx_device *hcx, struct sk_buff *skb,
 				sizeof(struct ipv6hdr) + sizeof(struct udphdr));
 	if (ret)
 		goto err;
-	*room = dst_mtu(route) - sizeof(struct ipv6hdr) -
-		sizeof(struct udphdr);
+	if (room)
+		*room = dst_mtu(route) - sizeof(struct ipv6hdr) -
+			sizeof(struct udphdr);
 	skb->dev = NULL;
 	/* This host fragments what exceeds the path MTU (see above). */
 	skb->ignore_df = 1;
@@ -247,7 +249,7 @@ err:
  * @dst: where to
  * @cache: the route cache for @dst, or NULL
  * @room: set to the largest message the route carries unfragmented
- *	(its MTU less the outer headers), when sent
+ *	(its MTU less the outer headers), when sent; or NULL
  *
  * Any context.
  *
