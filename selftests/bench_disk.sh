@@ -22,7 +22,10 @@
 # 20 ms and 0.5% loss each way, then the same with a 6 s outage (its time
 # taken away), for hcxrepl's transport (no WAN optimization) and DRBD over
 # WireGuard, and prints each one's lossy and outage rates against its own
-# clean run (bench_wan_site.sh).
+# clean run (bench_wan_site.sh).  The same boot measures a busy source:
+# fio's 4 KiB random writes on the raw device, on hcxrepl's tracking
+# device alone and replicating, and on DRBD in protocol A
+# (bench_fio_site.sh).
 #
 # usage: bench_disk.sh [6.1|6.12]   (default 6.1, both sites)
 set -euo pipefail
@@ -92,12 +95,14 @@ echo
 import sys
 
 work, mbit, wan_mbit, wan_mb = sys.argv[1:5]
-links, rates, wire = {}, {}, {}
+links, rates, wire, iops = {}, {}, {}, {}
 for image in ("random", "realistic", "wan"):
     for line in open(f"{work}/{image}.results"):
         words = line.split()
         if words[:1] == ["link"]:
             links[words[1]] = float(words[2])
+        elif words[:1] == ["fio"]:
+            iops[words[1]] = int(words[2])
         elif words[:1] == ["result"]:
             tool, kind, secs, size = words[1], words[2], float(words[3]), int(words[4])
             rates[image, kind, tool] = size / secs / 2**20
@@ -130,4 +135,11 @@ for tool, label in (("hcxrepl", "hcxrepl"), ("drbd", "DRBD/WG")):
     clean, lossy, outage = (rates["wan", p, tool] for p in ("clean", "lossy", "outage"))
     print(f"{label:10} {clean:7.2f} {lossy:7.2f} {outage:7.2f}"
           f" {lossy / clean:6.2f}x {outage / clean:6.2f}x")
+print(f"\nA busy source: fio's 4 KiB random direct writes (16 deep) for 15 s"
+      f" at site A,\nthe link clean at {wan_mbit} Mbit/s; IOPS, and against"
+      " the raw device")
+for tool, label in (("raw", "raw device"), ("tracking", "hcxrepl, tracking only"),
+                    ("hcxrepl", "hcxrepl, replicating"), ("drbd", "DRBD, protocol A")):
+    print(f"{label:24} {iops[tool]:8d} {iops[tool] / iops['raw']:7.2f}x")
+print(f"hcxrepl replicating against DRBD: {iops['hcxrepl'] / iops['drbd']:.2f}x")
 PY

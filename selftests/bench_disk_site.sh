@@ -68,10 +68,12 @@ truncate -s 8M /tmp/meta.img
 losetup /dev/loop5 /tmp/meta.img
 # DRBD 8.4, the kernel's: a fixed resync rate well above what the link
 # carries, and the buffers its documentation suggests for throughput.
+# Protocol A, asynchronous as hcxrepl's continuous replication is (for
+# the busy source's fio; resyncs go the same in any protocol).
 cat >/tmp/drbd.conf <<EOF
 global { usage-count no; }
 resource bench {
-	protocol C;
+	protocol A;
 	disk { c-plan-ahead 0; resync-rate 1000M; }
 	net { max-buffers 8000; max-epoch-size 8000; sndbuf-size 0; }
 	on site-a { device /dev/drbd0; disk /dev/loop4; meta-disk /dev/loop5; address 10.9.0.1:7789; }

@@ -48,11 +48,12 @@ tunnel b a 2 1
 nsx site-a ping -q -c 3 -w 20 10.9.0.2 >/dev/null
 nsx site-a ping -q -c 3 -w 20 10.8.0.2 >/dev/null
 
-# run ADDR FLOWS: bits per second received over ADDR.
-run() {
-	nsx site-b iperf3 -s -D -1 -B "$1" --logfile "$work/server.log"
+# iperf_bps FROM TO ADDR FLOWS: bits per second namespace FROM sends to
+# TO's ADDR.
+iperf_bps() {
+	nsx "$2" iperf3 -s -D -1 -B "$3" --logfile "$work/server.log"
 	sleep 0.5
-	nsx site-a iperf3 -c "$1" -P "$2" -t "$SECONDS_EACH" -J >"$work/client.json"
+	nsx "$1" iperf3 -c "$3" -P "$4" -t "$SECONDS_EACH" -J >"$work/client.json"
 	/usr/bin/python3 -c 'import json, sys
 print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$work/client.json"
 }
@@ -61,7 +62,7 @@ declare -A total=()
 for round in 1 2; do
 	for flows in 1 4; do
 		for t in hcxrepl:10.9.0.2 wireguard:10.8.0.2; do
-			bps=$(run "${t#*:}" "$flows")
+			bps=$(iperf_bps site-a site-b "${t#*:}" "$flows")
 			key=${t%%:*}-$flows
 			total[$key]=$(( ${total[$key]:-0} + bps ))
 			printf 'round %d  %-9s %d flow(s)  %7.1f Mbit/s\n' \
@@ -150,14 +151,6 @@ esp_packets=$(nsx site-a ip -s xfrm state | sed -nE 's/.* ([0-9]+)\(packets\).*/
 [ "${esp_packets:-0}" -ge 6 ] ||
 	{ echo "ESP carried ${esp_packets:-0} packets, not the pings"; exit 1; }
 
-# vm_run ADDR FLOWS: bits per second VM A sends to VM B's ADDR.
-vm_run() {
-	nsx vm-b iperf3 -s -D -1 -B "$1" --logfile "$work/server.log"
-	sleep 0.5
-	nsx vm-a iperf3 -c "$1" -P "$2" -t "$SECONDS_EACH" -J >"$work/client.json"
-	/usr/bin/python3 -c 'import json, sys
-print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$work/client.json"
-}
 # clamp SETTING: both sites' MSS clamp.
 clamp() {
 	nsx site-a hcxrepl set hcx0 mss-clamp "$1"
@@ -172,7 +165,7 @@ for round in 1 2; do
 		for t in $tunnels; do
 			IFS=: read -r name addr setting <<<"$t"
 			clamp "$setting"
-			bps=$(vm_run "$addr" "$flows")
+			bps=$(iperf_bps vm-a vm-b "$addr" "$flows")
 			vm[$name-$flows]=$(( ${vm[$name-$flows]:-0} + bps ))
 			printf 'round %d  %-10s %d flow(s)  %7.1f Mbit/s\n' \
 				"$round" "$name" "$flows" "$(echo "$bps / 1000000" | bc -l)"

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by bench_disk_site.sh at site A in its wan mode: full syncs of
 # the image through the clean, lossy and outage profiles, for hcxrepl and
-# for DRBD (see the top of bench_disk_site.sh).
+# for DRBD (see the top of bench_disk_site.sh); between them and after,
+# fio on a busy source (bench_fio_site.sh).
+. selftests/bench_fio_site.sh
 
 modprobe -a ifb act_mirred cls_matchall sch_ingress
 ip link add ifb0 type ifb
@@ -64,6 +66,7 @@ for profile in clean lossy outage; do
 	echo "result hcxrepl $profile $secs $size"
 done
 hcxrepl disk del vm1
+fio_hcxrepl
 
 # DRBD: the initial sync of a new resource, then a full resync of the
 # peer (invalidate-remote) for each profile after the first.
@@ -91,4 +94,5 @@ for profile in clean lossy outage; do
 	done
 	echo "result drbd $profile $(took $profile "$t") $size"
 done
+fio_drbd
 drbd down bench
