@@ -17,18 +17,12 @@
 # plaintext; bogus datagrams are dropped and counted by reason and deliver
 # nothing; a handshake flood does not stop the sites; rekeying by time and
 # by message count keeps a TCP connection alive.
-#
-# usage: interconnect.sh [--no-bulk]
 . "$(dirname "$0")/lib/tap.sh"
 . "$(dirname "$0")/lib/hcx.sh"
 
 PORT_A=51820
 PORT_B=51821
 MARKER=HCXREPL-PLAINTEXT-MARKER-7f3a9c
-# --no-bulk leaves out the MSS clamp's bulk TCP flows (minutes on the debug
-# kernel; make check runs them in the 6.1 and 6.12 batches).
-BULK=1
-[ "${1:-}" != --no-bulk ] || BULK=0
 work=$(mktemp -d)
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
@@ -260,25 +254,20 @@ full_flow() {
 	done
 	stop_capture
 }
-if [ "$BULK" = 1 ]; then
-	check "without the clamp, a TCP flow runs both ways" full_flow
-	check "its full-size segments are fragmented on the underlay" \
-		test "$(fragments)" -gt 100
-fi
+check "without the clamp, a TCP flow runs both ways" full_flow
+check "its full-size segments are fragmented on the underlay" \
+	test "$(fragments)" -gt 100
 nsx site-a hcxrepl set hcx0 mss-clamp auto
 nsx site-b hcxrepl set hcx0 mss-clamp auto
-if [ "$BULK" = 1 ]; then
-	check "with it, a TCP flow runs both ways" full_flow
-	check_eq "... and not one outer fragment" 0 "$(fragments)"
-	check "... in datagrams of the underlay's full 1500 bytes" \
-		test "$(full_size)" -gt 100
-	start_capture site-b wan0 "$work/frag.pcap" "ip or ip6"
-	check "a 1500-byte DF ping still crosses" \
-		ping_ok vm-a -M do -s 1472 192.168.50.2
-	stop_capture
-	check "fragmented on the underlay, as only non-TCP traffic is" \
-		test "$(fragments)" -ge 6
-fi
+check "with it, a TCP flow runs both ways" full_flow
+check_eq "... and not one outer fragment" 0 "$(fragments)"
+check "... in datagrams of the underlay's full 1500 bytes" \
+	test "$(full_size)" -gt 100
+start_capture site-b wan0 "$work/frag.pcap" "ip or ip6"
+check "a 1500-byte DF ping still crosses" ping_ok vm-a -M do -s 1472 192.168.50.2
+stop_capture
+check "fragmented on the underlay, as only non-TCP traffic is" \
+	test "$(fragments)" -ge 6
 
 # Only the interconnect's UDP on the underlay, and no plaintext in it.
 # Run directly, not through a function, so that $! is tcpdump itself.
@@ -400,10 +389,8 @@ check "over an IPv6 underlay, full-size frames cross" \
 	ping_ok vm-a -M do -s 1472 192.168.50.2
 check_eq "over it the clamp is 20 bytes lower, at both sites" \
 	"auto $((MSS4 - 20)) auto $((MSS4 - 20))" "$(mss_field site-a) $(mss_field site-b)"
-if [ "$BULK" = 1 ]; then
-	check "a TCP flow runs both ways over it" full_flow
-	check_eq "... and not one outer fragment" 0 "$(fragments)"
-fi
+check "a TCP flow runs both ways over it" full_flow
+check_eq "... and not one outer fragment" 0 "$(fragments)"
 check_eq "site B learnt A's IPv6 endpoint from A's handshake (roaming)" \
 	"[fd00::1]:$PORT_A" "$(peer_field site-b endpoint)"
 check_eq "site A's endpoint for B stayed IPv6" \

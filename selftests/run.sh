@@ -140,7 +140,7 @@ step images bash -c "selftests/lib/realistic_image.sh $logs/realistic-48.img 48 
 (
 	passed=0 failed=0
 	batch debug 3600 kunit=selftests/kunit.sh \
-		"interconnect=selftests/interconnect.sh --no-bulk" \
+		interconnect=selftests/interconnect.sh \
 		"disk=selftests/disk.sh 32" \
 		"wanopt=selftests/wanopt.sh 24 $logs/realistic-24.img" \
 		"trust=selftests/trust.sh 16" "hostile=selftests/hostile.sh $RANDOM 40" \
@@ -162,7 +162,7 @@ batch 6.1 2700 basic=selftests/basic.sh \
 	"wanopt=selftests/wanopt.sh 48 $logs/realistic-48.img" \
 	"demo=selftests/demo_guest.sh $logs/realistic-48.img --short" \
 	"faults=selftests/faults.sh --rounds 8 6580 $RANDOM" \
-	hostile=selftests/hostile.sh "wan=selftests/wan.sh 24 2.5 idle" \
+	hostile=selftests/hostile.sh "wan=selftests/wan.sh 24 3 idle" \
 	"dkms=selftests/dkms.sh build/dkms"
 batch 6.12 2700 basic=selftests/basic.sh \
 	interconnect=selftests/interconnect.sh underlay=selftests/underlay.sh \

@@ -27,7 +27,7 @@
 #   after which the path returns with 700 ms each way (longer than the
 #   probes' connects wait): replication catches up within a minute.
 #
-# usage: wan.sh [SIZE_MB [RESUME [PARTS]]]   (default 24 MiB, 2.5 s; the
+# usage: wan.sh [SIZE_MB [RESUME [PARTS]]]   (default 24 MiB, 3 s; the
 # debug kernel, five to ten times slower at everything, gets 30 s; PARTS:
 # idle,long or either; make check runs idle on 6.1, and long by hand only:
 # its minute and more of outage does not fit make check's time)
@@ -41,8 +41,8 @@ SIZE_MB=${1:-24}
 MBIT=16
 DELAY_MS=20
 LOSS=0.5
-OUTAGE=10
-RESUME=${2:-2.5}
+OUTAGE=20
+RESUME=${2:-3}
 PARTS=,${3:-},
 work=$(mktemp -d)
 
