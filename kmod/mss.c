@@ -22,9 +22,8 @@
  * A frame is changed only when it is an IPv4 or IPv6 TCP segment with SYN
  * set and RST clear, behind at most two VLAN tags, not a fragment,
  * carrying an MSS option larger than the clamp: the option is lowered in
- * place and the TCP checksum mended.  Anything else, a
- * malformed frame included, passes untouched: judging it is the
- * receiver's business.
+ * place and the TCP checksum mended.  Anything else, a malformed frame
+ * included, passes untouched: judging it is the receiver's business.
  *
  * Context: any; the caller owns the frame, which starts at skb->data with
  * its Ethernet header (VLAN tags, if any, are in the data: the device
@@ -183,6 +182,28 @@ static unsigned int hcx_mss_room(const struct hcx_device *hcx,
 	return room < READ_ONCE(hcx->dev->mtu) ? room : 0;
 }
 
+/*
+ * What the device's setting clamps SYNs to now, as hcx_mss_clamp_frame()
+ * takes it: false when it clamps none, else the room and the ceiling.
+ */
+static bool hcx_mss_limits(const struct hcx_device *hcx,
+			   const struct hcx_peer *peer, unsigned int *room,
+			   u16 *max_mss)
+{
+	u16 setting = READ_ONCE(hcx->mss_clamp);
+
+	if (setting == HCXREPL_MSS_CLAMP_OFF)
+		return false;
+	if (setting != HCXREPL_MSS_CLAMP_AUTO) {
+		*room = U16_MAX;
+		*max_mss = setting;
+		return true;
+	}
+	*room = peer ? hcx_mss_room(hcx, peer) : 0;
+	*max_mss = U16_MAX;
+	return *room;
+}
+
 /**
  * hcx_mss_now - the MSS ceiling the device applies now
  * @hcx: the device
@@ -193,17 +214,13 @@ static unsigned int hcx_mss_room(const struct hcx_device *hcx,
  */
 u16 hcx_mss_now(const struct hcx_device *hcx, const struct hcx_peer *peer)
 {
-	u16 setting = READ_ONCE(hcx->mss_clamp);
+	const unsigned int hdrs = sizeof(struct iphdr) + sizeof(struct tcphdr);
 	unsigned int room;
+	u16 max_mss;
 
-	if (setting == HCXREPL_MSS_CLAMP_OFF)
+	if (!hcx_mss_limits(hcx, peer, &room, &max_mss) || room <= hdrs)
 		return 0;
-	if (setting != HCXREPL_MSS_CLAMP_AUTO)
-		return setting;
-	room = peer ? hcx_mss_room(hcx, peer) : 0;
-	if (room <= sizeof(struct iphdr) + sizeof(struct tcphdr))
-		return 0;
-	return room - sizeof(struct iphdr) - sizeof(struct tcphdr);
+	return min_t(unsigned int, max_mss, room - hdrs);
 }
 
 /**
@@ -218,17 +235,10 @@ u16 hcx_mss_now(const struct hcx_device *hcx, const struct hcx_peer *peer)
 void hcx_mss_clamp(struct sk_buff *skb, const struct hcx_device *hcx,
 		   const struct hcx_peer *peer)
 {
-	u16 setting = READ_ONCE(hcx->mss_clamp);
 	unsigned int room;
+	u16 max_mss;
 
 	/* A SYN is never a GSO frame: the bulk of the traffic stops here. */
-	if (setting == HCXREPL_MSS_CLAMP_OFF || skb_is_gso(skb))
-		return;
-	if (setting != HCXREPL_MSS_CLAMP_AUTO) {
-		hcx_mss_clamp_frame(skb, U16_MAX, setting);
-		return;
-	}
-	room = hcx_mss_room(hcx, peer);
-	if (room)
-		hcx_mss_clamp_frame(skb, room, U16_MAX);
+	if (!skb_is_gso(skb) && hcx_mss_limits(hcx, peer, &room, &max_mss))
+		hcx_mss_clamp_frame(skb, room, max_mss);
 }

@@ -25,10 +25,7 @@ fio_hcxrepl() {
 	echo "fio raw $(fio_iops /dev/loop4)"
 	hcxrepl disk add vm1 dev hcx0 backing /dev/loop4 role source
 	dev=$(hcxrepl -j disk show vm1 | json "j[0]['device']")
-	hcxrepl disk sync vm1 full
-	until hcx_idle; do
-		sleep 0.1
-	done
+	hcx_sync full >/dev/null
 	echo "fio tracking $(fio_iops "$dev")"
 	hcxrepl disk replicate vm1 on
 	echo "fio hcxrepl $(fio_iops "$dev")"

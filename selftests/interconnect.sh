@@ -270,15 +270,7 @@ check "fragmented on the underlay, as only non-TCP traffic is" \
 	test "$(fragments)" -ge 6
 
 # Only the interconnect's UDP on the underlay, and no plaintext in it.
-# Run directly, not through a function, so that $! is tcpdump itself.
-ip netns exec site-b tcpdump -i wan0 -U --immediate-mode -w "$work/wan.pcap" \
-	>/dev/null 2>"$work/tcpdump.err" &
-dump=$!
-# Up to a minute: tcpdump starts in seconds on the debug kernel.
-end=$((SECONDS + 60))
-until grep -q listening "$work/tcpdump.err" || [ $SECONDS -ge $end ]; do
-	sleep 0.1
-done
+start_capture site-b wan0 "$work/wan.pcap" "ip or ip6"
 ip netns exec vm-b timeout 10 /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -297,8 +289,7 @@ done
 sleep 1
 kill $nc_pid 2>/dev/null
 wait $nc_pid 2>/dev/null
-kill -INT $dump
-wait $dump
+stop_capture
 check "the marker reached VM B" grep -q "$MARKER" "$work/marker.got"
 check "the capture holds interconnect datagrams" \
 	test "$(tcpdump -r "$work/wan.pcap" -n "udp port $PORT_B" 2>/dev/null | wc -l)" -gt 0

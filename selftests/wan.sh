@@ -25,7 +25,7 @@
 #   stall);
 # - with "long", a second outage of 65 s under continuous replication,
 #   after which the path returns with 700 ms each way (longer than the
-#   probes' connects wait): replication catches up within a minute.
+#   probes' connects wait): replication catches up within two minutes.
 #
 # usage: wan.sh [SIZE_MB [RESUME [PARTS]]]   (default 24 MiB, 3 s; the
 # debug kernel, five to ten times slower at everything, gets 30 s; PARTS:
